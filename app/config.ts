@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { LOG_LEVELS } from "./core/logger.js";
+import { KeyringError, parseKeySpec } from "./core/secrets.js";
+
+/**
+ * Every environment variable chatbridge reads, with its default. The names are a contract
+ * (README's config table, wrangler.toml, marketplace install guides): keep them.
+ */
+const url = (def?: string) => {
+  const u = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((s) => s.replace(/\/+$/, ""));
+  return def === undefined ? u.optional() : u.default(def);
+};
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+    .transform((v) => v === "true" || v === "1" || v === "yes")
+    .default(def);
+const int = (def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(def);
+const optionalText = z.string().min(1).optional();
+
+export const configSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  PUBLIC_URL: url(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// or postgresql:// URL" })
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parseKeySpec(v);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: e instanceof KeyringError ? e.message : "is invalid" });
+      }
+    }),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+
+  BITRIX24_CLIENT_ID: optionalText,
+  BITRIX24_CLIENT_SECRET: optionalText,
+  BITRIX24_OAUTH_URL: url("https://oauth.bitrix.info"),
+  AMOCRM_CLIENT_ID: optionalText,
+  AMOCRM_CLIENT_SECRET: optionalText,
+  AMOCRM_REDIRECT_URI: url(),
+  AMOCRM_CHAT_CHANNEL_ID: optionalText,
+  AMOCRM_CHAT_CHANNEL_SECRET: optionalText,
+  AMOCRM_AMOJO_URL: url("https://amojo.amocrm.ru"),
+
+  WAPPI_API_URL: url("https://wappi.pro"),
+  GREENAPI_API_URL: url("https://api.green-api.com"),
+  // Wahelp does not publish its API host (reference/providers.md 6a): set it per deployment.
+  WAHELP_API_URL: url(),
+  DEVINO_API_URL: url("https://api.devino.online"),
+  WAMM_API_URL: url("https://wamm.chat"),
+  TELEGRAM_API_URL: url("https://api.telegram.org"),
+  WHATSAPP_CLOUD_API_URL: url("https://graph.facebook.com"),
+
+  OUTBOUND_ALLOW_LOOPBACK: bool(false),
+
+  OUTBOX_POLL_MS: int(1000, 50, 60_000),
+  OUTBOX_BATCH: int(20, 1, 500),
+  OUTBOX_CONCURRENCY: int(8, 1, 256),
+  OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
+  OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+  SHUTDOWN_DEADLINE_MS: int(10_000, 0, 300_000),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+export interface Config extends Omit<Parsed, "PUBLIC_URL" | "ENCRYPTION_KEY"> {
+  PUBLIC_URL: string;
+  ENCRYPTION_KEY: string;
+  runtime: Runtime;
+}
+
+export type Runtime = "node" | "workers";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/**
+ * Reads the environment into a typed Config, or throws ConfigError naming every bad variable
+ * and what is wrong with it. Empty strings count as unset (wrangler and docker-compose pass
+ * them for declared-but-blank variables).
+ * On Node, worker/node.ts fills ENCRYPTION_KEY from the data folder before calling this; on
+ * Workers it must be a secret, since there is no disk to keep a generated one on.
+ */
+export function loadConfig(env: Record<string, string | undefined>, runtime: Runtime): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (typeof v === "string" && v.trim() !== "") input[key] = v.trim();
+  }
+  const result = configSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? "environment");
+      const got = input[name];
+      const shown = got === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? "" : ` (got "${got}")`;
+      problems.push(`${name}: ${issue.message}${shown}`);
+    }
+  }
+  if (input.ENCRYPTION_KEY === undefined) {
+    problems.push(
+      runtime === "workers"
+        ? "ENCRYPTION_KEY: is required on Workers (wrangler secret put ENCRYPTION_KEY)"
+        : "ENCRYPTION_KEY: is required (npm start generates one into DATA_DIR)",
+    );
+  }
+  if (runtime === "workers" && input.DATABASE_URL === undefined) {
+    problems.push("DATABASE_URL: is required on Workers (a Hyperdrive binding or a postgres:// URL)");
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const parsed = result.data;
+  return {
+    ...parsed,
+    PUBLIC_URL: parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`,
+    ENCRYPTION_KEY: parsed.ENCRYPTION_KEY!,
+    runtime,
+  };
+}

@@ -1,0 +1,64 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Every error code the HTTP APIs can answer with; listed once, mapped to a status once. */
+export const ERROR_STATUS = {
+  invalid_token: 404,
+  token_revoked: 404,
+  not_found: 404,
+  invalid_phone: 400,
+  missing_parameter: 400,
+  invalid_parameter: 400,
+  invalid_body: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  channel_not_connected: 409,
+  conflict: 409,
+  no_messenger: 422,
+  file_unreachable: 422,
+  file_too_large: 413,
+  unavailable: 503,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: { retryAfterMs?: number; field?: string },
+  ) {
+    super(message);
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  ok: false;
+  error: ErrorCode;
+  message: string;
+  request_id?: string;
+  field?: string;
+}
+
+/** Turns anything thrown into the public JSON error shape; internals never leave the process. */
+export function errorResponse(c: Context, err: unknown, requestId?: string): Response {
+  if (err instanceof AppError) {
+    const body: ErrorBody = { ok: false, error: err.code, message: err.message };
+    if (err.details?.field) body.field = err.details.field;
+    if (requestId) body.request_id = requestId;
+    if (err.details?.retryAfterMs !== undefined) {
+      c.header("Retry-After", String(Math.max(1, Math.ceil(err.details.retryAfterMs / 1000))));
+    }
+    return c.json(body, err.status);
+  }
+  const body: ErrorBody = { ok: false, error: "internal", message: "Internal error" };
+  if (requestId) body.request_id = requestId;
+  return c.json(body, 500);
+}

@@ -1,0 +1,59 @@
+import { and, eq, lt, notExists, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../db/index.js";
+import { outboxJobs, paceSlots } from "../db/schema.js";
+import { enqueueJob } from "./outbox/enqueue.js";
+import type { JobRegistry } from "./outbox/registry.js";
+import { pruneRateBuckets } from "./rate-limit.js";
+
+export const MAINTENANCE_JOB = "maintenance.cleanup";
+const DAY = 24 * 3600_000;
+
+/** How long finished jobs are kept (dead letters stay until an admin retries or drops them). */
+export const DONE_JOB_RETENTION_MS = 7 * DAY;
+
+const payloadSchema = z.object({ hour: z.string() });
+
+/** Housekeeping that keeps the hot tables small; runs through the outbox like any job. */
+export async function cleanup(db: Db, now: Date): Promise<{ jobs: number; buckets: number; slots: number }> {
+  const jobs = await db
+    .delete(outboxJobs)
+    .where(and(eq(outboxJobs.status, "done"), lt(outboxJobs.finishedAt, new Date(now.getTime() - DONE_JOB_RETENTION_MS))))
+    .returning({ id: outboxJobs.id });
+  const buckets = await pruneRateBuckets(db, new Date(now.getTime() - DAY));
+  const slots = await db
+    .delete(paceSlots)
+    .where(
+      and(
+        lt(paceSlots.nextAt, new Date(now.getTime() - DAY)),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(outboxJobs)
+            .where(and(eq(outboxJobs.paceKey, paceSlots.key), sql`${outboxJobs.status} in ('pending', 'running')`)),
+        ),
+      ),
+    )
+    .returning({ key: paceSlots.key });
+  return { jobs: jobs.length, buckets, slots: slots.length };
+}
+
+export function registerMaintenance(registry: JobRegistry): void {
+  registry.register(MAINTENANCE_JOB, {
+    schema: payloadSchema,
+    async handle(_payload, ctx) {
+      const removed = await cleanup(ctx.db, ctx.clock.now());
+      ctx.logger.info("maintenance done", removed);
+    },
+  });
+}
+
+/** Enqueues this hour's cleanup once, however many instances or cron ticks ask. */
+export async function scheduleMaintenance(db: Db, now: Date): Promise<void> {
+  const hour = now.toISOString().slice(0, 13);
+  await enqueueJob(
+    db,
+    { kind: MAINTENANCE_JOB, payload: { hour }, dedupKey: `${MAINTENANCE_JOB}:${hour}`, maxAttempts: 3 },
+    now,
+  );
+}

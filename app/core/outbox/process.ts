@@ -1,0 +1,74 @@
+import type { Db } from "../../db/index.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.js";
+import { completeJob, deadLetterJob, retryJobLater } from "./claim.js";
+import type { JobRegistry } from "./registry.js";
+import { type Job, type JobContext, PermanentError, RetryableError } from "./types.js";
+
+export interface ProcessDeps {
+  db: Db;
+  registry: JobRegistry;
+  clock: Clock;
+  logger: Logger;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+}
+
+export type JobOutcome = "done" | "retry" | "dead" | "lost";
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 2000);
+  return String(err).slice(0, 2000);
+}
+
+/**
+ * Runs one claimed job through its handler and records the outcome. Used by the Node pump and
+ * by the Workers queue/cron handlers alike, so retry and dead-letter rules live in one place.
+ */
+export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcome> {
+  const { db, registry, clock, logger } = deps;
+  const handler = registry.get(job.kind);
+  const ctx: JobContext = { job, db, clock, logger };
+
+  const dead = async (error: string, payload?: unknown): Promise<JobOutcome> => {
+    const ok = await deadLetterJob(db, job, error, clock.now());
+    if (!ok) return "lost";
+    logger.warn("job dead-lettered", { job: job.id, kind: job.kind, attempts: job.attempts, error });
+    if (handler?.onDead && payload !== undefined) {
+      try {
+        await handler.onDead(payload, error, ctx);
+      } catch (err) {
+        logger.error("job onDead hook failed", { job: job.id, kind: job.kind, error: describe(err) });
+      }
+    }
+    return "dead";
+  };
+
+  if (!handler) return dead(`no handler registered for job kind ${job.kind}`);
+  const parsed = handler.schema.safeParse(job.payload);
+  if (!parsed.success) return dead(`invalid payload for ${job.kind}: ${parsed.error.message}`);
+  // A claim counts an attempt even when the holder died before finishing; a job that keeps
+  // killing its worker must not be re-claimed forever.
+  if (job.attempts > job.maxAttempts) {
+    return dead(`lease expired after ${job.maxAttempts} attempts (last error: ${job.lastError ?? "none"})`, parsed.data);
+  }
+
+  try {
+    await handler.handle(parsed.data, ctx);
+  } catch (err) {
+    const error = describe(err);
+    if (err instanceof PermanentError || job.attempts >= job.maxAttempts) return dead(error, parsed.data);
+    const delay =
+      err instanceof RetryableError && err.delayMs !== undefined
+        ? err.delayMs
+        : backoffDelay(job.attempts, deps.backoff ?? defaultBackoff, deps.random);
+    const now = clock.now();
+    const ok = await retryJobLater(db, job, error, new Date(now.getTime() + delay), now);
+    if (ok) logger.info("job will be retried", { job: job.id, kind: job.kind, attempt: job.attempts, delay, error });
+    return ok ? "retry" : "lost";
+  }
+  const ok = await completeJob(db, job, clock.now());
+  if (!ok) logger.warn("job finished after its lease was lost", { job: job.id, kind: job.kind });
+  return ok ? "done" : "lost";
+}

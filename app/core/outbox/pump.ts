@@ -1,0 +1,153 @@
+import type { Clock } from "../clock.js";
+import { claimJobs, releaseJobs } from "./claim.js";
+import { type ProcessDeps, processJob } from "./process.js";
+import type { Job, JobWaker } from "./types.js";
+
+export interface PumpOptions extends ProcessDeps {
+  clock: Clock;
+  pollMs: number;
+  batch: number;
+  concurrency: number;
+  leaseMs: number;
+}
+
+/**
+ * Claims and runs due jobs continuously: every `pollMs`, and at once when woken after an
+ * enqueue. Any number of pumps may run against one database. Uses only timers and promises,
+ * so it runs under Node and in tests; Workers process batches through processDue instead.
+ */
+export class OutboxPump implements JobWaker {
+  private readonly inflight = new Map<string, { job: Job; done: Promise<void> }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private ticking = false;
+  private again = false;
+  private running = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: PumpOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  wake(): void {
+    if (!this.running) return;
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    if (!this.running || this.ticking) return;
+    this.ticking = true;
+    let claimed = 0;
+    try {
+      const room = Math.min(this.opts.batch, this.opts.concurrency - this.inflight.size);
+      if (room > 0) {
+        const jobs = await claimJobs(this.opts.db, {
+          now: this.opts.clock.now(),
+          leaseMs: this.opts.leaseMs,
+          limit: room,
+          ...(this.opts.random ? { random: this.opts.random } : {}),
+        });
+        claimed = jobs.length;
+        for (const job of jobs) this.run(job);
+      }
+    } catch (err) {
+      this.opts.logger.error("outbox claim failed", { error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      this.ticking = false;
+    }
+    if (claimed === 0 && this.inflight.size === 0) this.notifyIdle();
+    // A full batch means more may be waiting; a wake during the tick means new work arrived.
+    const more = this.again || (claimed > 0 && this.inflight.size < this.opts.concurrency);
+    this.again = false;
+    this.schedule(more ? 0 : this.opts.pollMs);
+  }
+
+  private run(job: Job): void {
+    const done = processJob(this.opts, job)
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        // Recording the outcome failed (database away): the lease expires and the job is retried.
+        this.opts.logger.error("outbox job bookkeeping failed", {
+          job: job.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      })
+      .finally(() => {
+        this.inflight.delete(job.id);
+        if (this.running) this.wake();
+      });
+    this.inflight.set(job.id, { job, done });
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves the next time a tick finds nothing to claim and nothing is in flight. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
+  /**
+   * Graceful stop: claim nothing more, let in-flight jobs finish until the deadline, then give
+   * the unfinished ones back so another process takes them at once.
+   */
+  async stop(deadlineMs: number): Promise<{ finished: number; released: number }> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    const pending = [...this.inflight.values()];
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(pending.map((p) => p.done)),
+      new Promise<void>((r) => {
+        timeout = setTimeout(r, deadlineMs);
+      }),
+    ]);
+    clearTimeout(timeout);
+    const left = [...this.inflight.values()].map((p) => p.job);
+    const released = left.length > 0 ? await releaseJobs(this.opts.db, left, this.opts.clock.now()) : 0;
+    this.notifyIdle();
+    return { finished: pending.length - left.length, released };
+  }
+}
+
+/** One pass for runtimes without a resident process (Workers): claim due jobs and run them. */
+export async function processDue(opts: Omit<PumpOptions, "pollMs">, maxRounds = 10): Promise<number> {
+  let total = 0;
+  for (let round = 0; round < maxRounds; round++) {
+    const jobs = await claimJobs(opts.db, {
+      now: opts.clock.now(),
+      leaseMs: opts.leaseMs,
+      limit: opts.batch,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    if (jobs.length === 0) break;
+    total += jobs.length;
+    for (let i = 0; i < jobs.length; i += opts.concurrency) {
+      await Promise.all(jobs.slice(i, i + opts.concurrency).map((job) => processJob(opts, job)));
+    }
+  }
+  return total;
+}

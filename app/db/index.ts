@@ -1,0 +1,26 @@
+import type { SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema.js";
+
+export { schema };
+export type Schema = typeof schema;
+
+/**
+ * The database handle used by the whole app. Both drivers (postgres.js on Node and Workers,
+ * PGlite embedded) produce a PgDatabase; a transaction is one too, so every function that
+ * takes a Db also runs inside a caller's transaction.
+ */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+/**
+ * Runs raw SQL and returns its rows. postgres.js answers with an array, PGlite with
+ * `{ rows }`; callers must not care which driver is behind the Db.
+ */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  if (result && typeof result === "object" && "rows" in result && Array.isArray(result.rows)) {
+    return result.rows as T[];
+  }
+  throw new Error("unexpected result shape from the database driver");
+}

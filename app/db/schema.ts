@@ -1,0 +1,250 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+const updatedAt = () => ts("updated_at").notNull().defaultNow();
+
+/** A Bitrix24 portal (member_id) or an amoCRM account (account id) that installed the app. */
+export const portals = pgTable(
+  "portals",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    crm: text("crm", { enum: ["bitrix24", "amocrm"] }).notNull(),
+    externalId: text("external_id").notNull(),
+    domain: text("domain").notNull(),
+    accessTokenEnc: text("access_token_enc"),
+    refreshTokenEnc: text("refresh_token_enc"),
+    tokenExpiresAt: ts("token_expires_at"),
+    serverEndpoint: text("server_endpoint"),
+    applicationTokenEnc: text("application_token_enc"),
+    status: text("status", { enum: ["active", "needs_reinstall", "uninstalled"] })
+      .notNull()
+      .default("active"),
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    uninstalledAt: ts("uninstalled_at"),
+  },
+  (t) => [uniqueIndex("portals_crm_external_uq").on(t.crm, t.externalId)],
+);
+
+/** A messenger channel: one provider account (number or bot) connected by a portal. */
+export const channels = pgTable(
+  "channels",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    portalId: uuid("portal_id").references(() => portals.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    name: text("name").notNull(),
+    messenger: text("messenger", { enum: ["whatsapp", "telegram"] }).notNull().default("whatsapp"),
+    credentialsEnc: text("credentials_enc").notNull(),
+    state: text("state").notNull().default("unknown"),
+    stateCheckedAt: ts("state_checked_at"),
+    /** hash of the secret in /hooks/<provider>/<secret> */
+    hookSecretHash: text("hook_secret_hash"),
+    paceMinMs: integer("pace_min_ms"),
+    paceJitterMs: integer("pace_jitter_ms"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: ts("deleted_at"),
+  },
+  (t) => [
+    index("channels_portal_idx").on(t.portalId),
+    uniqueIndex("channels_hook_secret_uq").on(t.hookSecretHash),
+  ],
+);
+
+/** Channel <-> Bitrix24 Open Line or amojo scope. */
+export const lineBindings = pgTable(
+  "line_bindings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    crm: text("crm", { enum: ["bitrix24", "amocrm"] }).notNull(),
+    /** Open Line id (Bitrix24) or amojo scope_id (amoCRM) */
+    lineId: text("line_id").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("line_bindings_channel_crm_uq").on(t.channelId, t.crm),
+    index("line_bindings_line_idx").on(t.crm, t.lineId),
+  ],
+);
+
+/** Secret tokens of the public webhook API (/rest/webhook/<kind>/<token>/...). */
+export const webhookTokens = pgTable(
+  "webhook_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    tokenEnc: text("token_enc").notNull(),
+    /** methods this token may call; empty = all */
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("webhook_tokens_hash_uq").on(t.tokenHash), index("webhook_tokens_channel_idx").on(t.channelId)],
+);
+
+/** One client of one channel, and where it lives in the CRM. */
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    /** normalised phone digits, or the messenger chat id for peers without a phone */
+    peer: text("peer").notNull(),
+    peerPhone: text("peer_phone"),
+    peerName: text("peer_name"),
+    crmChatId: text("crm_chat_id"),
+    crmSessionId: text("crm_session_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("conversations_channel_peer_uq").on(t.channelId, t.peer)],
+);
+
+export type MessageStatus = "queued" | "sent" | "delivered" | "read" | "failed";
+export interface StatusEntry {
+  status: MessageStatus;
+  at: string;
+  reason?: string;
+}
+export interface MessageFile {
+  url: string;
+  name?: string;
+  mime?: string;
+  size?: number;
+}
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
+    direction: text("direction", { enum: ["in", "out"] }).notNull(),
+    origin: text("origin", {
+      enum: ["webhook_api", "openlines", "robot", "sms", "amojo", "salesbot", "provider", "phone", "admin"],
+    }).notNull(),
+    peer: text("peer").notNull(),
+    body: text("body"),
+    file: jsonb("file").$type<MessageFile>(),
+    providerMessageId: text("provider_message_id"),
+    crmMessageId: text("crm_message_id"),
+    status: text("status", { enum: ["queued", "sent", "delivered", "read", "failed"] })
+      .$type<MessageStatus>()
+      .notNull()
+      .default("queued"),
+    statusHistory: jsonb("status_history").$type<StatusEntry[]>().notNull().default([]),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    sendToImol: boolean("send_to_imol").notNull().default(false),
+    /** unique per origin event: a repeated webhook or event never makes a second message */
+    dedupKey: text("dedup_key").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("messages_dedup_uq").on(t.dedupKey),
+    index("messages_channel_provider_idx").on(t.channelId, t.providerMessageId),
+    index("messages_channel_created_idx").on(t.channelId, t.createdAt),
+  ],
+);
+
+export type JobStatus = "pending" | "running" | "done" | "dead";
+
+export const outboxJobs = pgTable(
+  "outbox_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind").notNull(),
+    payload: jsonb("payload").$type<unknown>().notNull(),
+    dedupKey: text("dedup_key"),
+    /** jobs with the same pace key (a channel) are sent one at a time, spaced out */
+    paceKey: text("pace_key"),
+    status: text("status", { enum: ["pending", "running", "done", "dead"] })
+      .$type<JobStatus>()
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    runAt: ts("run_at").notNull(),
+    leaseToken: uuid("lease_token"),
+    leaseUntil: ts("lease_until"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("outbox_dedup_uq").on(t.dedupKey),
+    index("outbox_due_idx")
+      .on(t.runAt)
+      .where(sql`status = 'pending'`),
+    index("outbox_lease_idx")
+      .on(t.leaseUntil)
+      .where(sql`status = 'running'`),
+    index("outbox_pace_idx")
+      .on(t.paceKey, t.runAt)
+      .where(sql`status in ('pending', 'running')`),
+  ],
+);
+
+/** Per-channel pacing state shared by every pump (see core/outbox/claim.ts). */
+export const paceSlots = pgTable("pace_slots", {
+  key: text("key").primaryKey(),
+  minIntervalMs: integer("min_interval_ms").notNull(),
+  jitterMs: integer("jitter_ms").notNull(),
+  nextAt: ts("next_at").notNull(),
+  busyJobId: uuid("busy_job_id"),
+  busyUntil: ts("busy_until"),
+});
+
+/** Sliding-window rate limits: the epoch-ms times of the hits inside the window. */
+export const rateBuckets = pgTable("rate_buckets", {
+  key: text("key").primaryKey(),
+  hits: bigint("hits", { mode: "number" }).array().notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Media re-hosted for CRMs to download (GET /files/<id>/<signature>). */
+export const files = pgTable(
+  "files",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    portalId: uuid("portal_id").references(() => portals.id, { onDelete: "cascade" }),
+    storageKey: text("storage_key").notNull(),
+    name: text("name").notNull(),
+    mime: text("mime").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at"),
+  },
+  (t) => [index("files_expires_idx").on(t.expiresAt)],
+);

@@ -1,0 +1,26 @@
+import type { Config } from "./config.js";
+import type { Clock } from "./core/clock.js";
+import type { Logger } from "./core/logger.js";
+import type { JobWaker } from "./core/outbox/types.js";
+import type { Keyring } from "./core/secrets.js";
+import type { Db } from "./db/index.js";
+
+/** Everything the app needs from its runtime; worker/node.ts and worker/cloudflare.ts build it. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  /** outbound HTTP (providers, CRMs); injected so tests and Workers choose */
+  fetch: typeof fetch;
+  clock: Clock;
+  /** wakes job processing after an enqueue commits */
+  queue: JobWaker;
+  keyring: Keyring;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+  };
+}

@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { health } from "./api/system/health.js";
+import { home } from "./api/system/home.js";
+import { AppError, errorResponse } from "./core/errors.js";
+import type { AppDeps, AppEnv } from "./deps.js";
+
+export type { AppDeps, AppEnv } from "./deps.js";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The whole HTTP surface, the same on Node and on Workers; the runtime supplies deps. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("deps", deps);
+    c.set("requestId", requestId);
+    await next();
+    c.header("X-Request-Id", requestId);
+  });
+
+  app.route("/", home);
+  app.route("/", health);
+
+  app.notFound((c) => errorResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId));
+  app.onError((err, c) => {
+    if (!(err instanceof AppError)) {
+      deps.logger.error("unhandled error", {
+        request_id: c.var.requestId,
+        path: c.req.path,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    }
+    return errorResponse(c, err, c.var.requestId);
+  });
+  return app;
+}
