@@ -22,12 +22,14 @@ export const CHECK_PHONE_LIMIT: RateLimit = { limit: 3, windowMs: 1_000 };
 export async function hitRateLimit(db: Db, key: string, rule: RateLimit, now: Date): Promise<RateDecision> {
   const t = now.getTime();
   const since = t - rule.windowMs;
+  // raw SQL parameters: postgres.js does not serialise Date objects here, so pass ISO text
+  const at = now.toISOString();
   const rows = await queryRows<{ hits: Array<number | string> }>(
     db,
-    sql`insert into rate_buckets (key, hits, updated_at) values (${key}, array[${t}::bigint], ${now})
+    sql`insert into rate_buckets (key, hits, updated_at) values (${key}, array[${t}::bigint], ${at}::timestamptz)
         on conflict (key) do update
           set hits = array(select h from unnest(rate_buckets.hits) h where h > ${since}::bigint order by h) || ${t}::bigint,
-              updated_at = ${now}
+              updated_at = ${at}::timestamptz
           where (select count(*) from unnest(rate_buckets.hits) h where h > ${since}::bigint) < ${rule.limit}
         returning hits`,
   );

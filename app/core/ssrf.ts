@@ -89,7 +89,8 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
     if (isBlockedIPv4(v4, policy.allowLoopback)) local();
     return url;
   }
-  if (LOCAL_NAMES.test(host) && !(policy.allowLoopback && host.toLowerCase() === "localhost")) local();
-  if (!host.includes(".")) local();
+  if (policy.allowLoopback && host.toLowerCase() === "localhost") return url;
+  // single-label names resolve through search domains to intranet hosts
+  if (LOCAL_NAMES.test(host) || !host.includes(".")) local();
   return url;
 }
