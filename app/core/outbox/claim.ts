@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/index.js";
 import { outboxJobs, paceSlots } from "../../db/schema.js";
 import type { Job } from "./types.js";
@@ -107,43 +108,38 @@ function heldBy(job: Job) {
   return and(eq(outboxJobs.id, job.id), eq(outboxJobs.status, "running"), eq(outboxJobs.leaseToken, job.leaseToken!));
 }
 
-/** Marks a claimed job done. False when the lease was lost (expired and re-claimed elsewhere). */
-export async function completeJob(db: Db, job: Job, now: Date): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
+type JobUpdate = PgUpdateSetSource<typeof outboxJobs>;
+
+/**
+ * Applies a final or retry update if this caller still holds the lease, and frees the pace
+ * slot with it. Unpaced jobs need one statement, so they skip the transaction.
+ */
+async function finish(db: Db, job: Job, set: JobUpdate): Promise<boolean> {
+  const apply = async (q: Db) => {
+    const rows = await q
       .update(outboxJobs)
-      .set({ status: "done", leaseToken: null, leaseUntil: null, lastError: null, updatedAt: now, finishedAt: now })
+      .set({ leaseToken: null, leaseUntil: null, ...set })
       .where(heldBy(job))
       .returning({ id: outboxJobs.id });
-    await freeSlot(tx, job);
+    await freeSlot(q, job);
     return rows.length > 0;
-  });
+  };
+  return job.paceKey ? db.transaction(apply) : apply(db);
+}
+
+/** Marks a claimed job done. False when the lease was lost (expired and re-claimed elsewhere). */
+export function completeJob(db: Db, job: Job, now: Date): Promise<boolean> {
+  return finish(db, job, { status: "done", lastError: null, updatedAt: now, finishedAt: now });
 }
 
 /** Schedules another attempt at `runAt`, keeping the error. */
-export async function retryJobLater(db: Db, job: Job, error: string, runAt: Date, now: Date): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(outboxJobs)
-      .set({ status: "pending", runAt, leaseToken: null, leaseUntil: null, lastError: error, updatedAt: now })
-      .where(heldBy(job))
-      .returning({ id: outboxJobs.id });
-    await freeSlot(tx, job);
-    return rows.length > 0;
-  });
+export function retryJobLater(db: Db, job: Job, error: string, runAt: Date, now: Date): Promise<boolean> {
+  return finish(db, job, { status: "pending", runAt, lastError: error, updatedAt: now });
 }
 
 /** Moves a job to the dead letter with its last error; it stays visible and can be retried by an admin. */
-export async function deadLetterJob(db: Db, job: Job, error: string, now: Date): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(outboxJobs)
-      .set({ status: "dead", leaseToken: null, leaseUntil: null, lastError: error, updatedAt: now, finishedAt: now })
-      .where(heldBy(job))
-      .returning({ id: outboxJobs.id });
-    await freeSlot(tx, job);
-    return rows.length > 0;
-  });
+export function deadLetterJob(db: Db, job: Job, error: string, now: Date): Promise<boolean> {
+  return finish(db, job, { status: "dead", lastError: error, updatedAt: now, finishedAt: now });
 }
 
 /**
@@ -153,22 +149,13 @@ export async function deadLetterJob(db: Db, job: Job, error: string, now: Date):
 export async function releaseJobs(db: Db, jobs: Job[], now: Date): Promise<number> {
   let released = 0;
   for (const job of jobs) {
-    await db.transaction(async (tx) => {
-      const rows = await tx
-        .update(outboxJobs)
-        .set({
-          status: "pending",
-          attempts: sql`greatest(${outboxJobs.attempts} - 1, 0)`,
-          runAt: now,
-          leaseToken: null,
-          leaseUntil: null,
-          updatedAt: now,
-        })
-        .where(heldBy(job))
-        .returning({ id: outboxJobs.id });
-      released += rows.length;
-      await freeSlot(tx, job);
+    const ok = await finish(db, job, {
+      status: "pending",
+      attempts: sql`greatest(${outboxJobs.attempts} - 1, 0)`,
+      runAt: now,
+      updatedAt: now,
     });
+    if (ok) released++;
   }
   return released;
 }
