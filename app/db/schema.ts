@@ -52,9 +52,13 @@ export const channels = pgTable(
     credentialsEnc: text("credentials_enc").notNull(),
     state: text("state").notNull().default("unknown"),
     stateCheckedAt: ts("state_checked_at"),
+    /** what the last status check or phone heartbeat said beyond the state (battery, reason) */
+    stateDetail: jsonb("state_detail").$type<Record<string, unknown>>(),
     /** hash of the secret in /hooks/<provider>/<secret> */
     hookSecretHash: text("hook_secret_hash"),
     paceMinMs: integer("pace_min_ms"),
+    /** providers without push webhooks (WAMM): where polling left off */
+    pollCursor: text("poll_cursor"),
     paceJitterMs: integer("pace_jitter_ms"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -164,6 +168,9 @@ export const messages = pgTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     sendToImol: boolean("send_to_imol").notNull().default(false),
+    /** phone gateway: a message handed to the phone is leased and offered again if no result comes */
+    gatewayLeaseUntil: ts("gateway_lease_until"),
+    gatewayAttempts: integer("gateway_attempts").notNull().default(0),
     /** unique per origin event: a repeated webhook or event never makes a second message */
     dedupKey: text("dedup_key").notNull(),
     createdAt: createdAt(),
@@ -173,6 +180,9 @@ export const messages = pgTable(
     uniqueIndex("messages_dedup_uq").on(t.dedupKey),
     index("messages_channel_provider_idx").on(t.channelId, t.providerMessageId),
     index("messages_channel_created_idx").on(t.channelId, t.createdAt),
+    index("messages_gateway_queue_idx")
+      .on(t.channelId, t.createdAt)
+      .where(sql`direction = 'out' and status = 'queued'`),
   ],
 );
 
@@ -247,4 +257,22 @@ export const files = pgTable(
     expiresAt: ts("expires_at"),
   },
   (t) => [index("files_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Authenticated provider webhooks we could not parse: answered 200 so the provider stops
+ * retrying, kept here for inspection instead of being lost.
+ */
+export const webhookQuarantine = pgTable(
+  "webhook_quarantine",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id").references(() => channels.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    contentType: text("content_type"),
+    body: text("body").notNull(),
+    error: text("error").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webhook_quarantine_channel_idx").on(t.channelId, t.createdAt)],
 );

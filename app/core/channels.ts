@@ -1,0 +1,120 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/index.js";
+import { channels } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import { getProvider } from "../providers/index.js";
+import type { Messenger, Pacing, Provider, ProviderContext } from "../providers/types.js";
+import { AppError } from "./errors.js";
+import type { Keyring } from "./secrets.js";
+import { generateToken, hashToken } from "./tokens.js";
+
+export type Channel = typeof channels.$inferSelect;
+
+const credentialsContext = (channelId: string) => `channel:${channelId}:credentials`;
+
+export function providerOf(channel: Channel): Provider<unknown> {
+  const provider = getProvider(channel.provider);
+  if (!provider) throw new AppError("internal", `channel ${channel.id} uses unknown provider ${channel.provider}`);
+  return provider;
+}
+
+export interface NewChannel {
+  portalId: string | null;
+  provider: string;
+  name: string;
+  messenger?: Messenger;
+  credentials: unknown;
+}
+
+/**
+ * Creates a channel with its credentials checked by the provider's schema and encrypted at
+ * rest (bound to the channel id), and a fresh secret for its provider webhook URL. The secret
+ * is returned once; only its hash is kept.
+ */
+export async function createChannel(
+  db: Db,
+  keyring: Keyring,
+  input: NewChannel,
+): Promise<{ channel: Channel; hookSecret: string }> {
+  const provider = getProvider(input.provider);
+  if (!provider) throw new AppError("invalid_parameter", `unknown provider ${input.provider}`, { field: "provider" });
+  const parsed = provider.credentials.safeParse(input.credentials);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ");
+    throw new AppError("invalid_parameter", `credentials: ${detail}`, { field: "credentials" });
+  }
+  const messenger = input.messenger ?? provider.capabilities.messengers[0] ?? "whatsapp";
+  if (!provider.capabilities.messengers.includes(messenger)) {
+    throw new AppError("invalid_parameter", `${provider.title} does not support ${messenger}`, { field: "messenger" });
+  }
+  const id = crypto.randomUUID();
+  const hookSecret = generateToken();
+  const [channel] = await db
+    .insert(channels)
+    .values({
+      id,
+      portalId: input.portalId,
+      provider: provider.name,
+      name: input.name,
+      messenger,
+      credentialsEnc: await keyring.encrypt(JSON.stringify(parsed.data), credentialsContext(id)),
+      hookSecretHash: await hashToken(hookSecret),
+    })
+    .returning();
+  return { channel: channel!, hookSecret };
+}
+
+export async function findChannel(db: Db, id: string): Promise<Channel | undefined> {
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.id, id), isNull(channels.deletedAt)));
+  return row;
+}
+
+/** The channel a provider webhook URL belongs to, by the hash of the secret in its path. */
+export async function findChannelByHookSecret(db: Db, provider: string, secret: string): Promise<Channel | undefined> {
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.hookSecretHash, await hashToken(secret)), eq(channels.provider, provider), isNull(channels.deletedAt)));
+  return row;
+}
+
+export async function channelCredentials(keyring: Keyring, channel: Channel): Promise<unknown> {
+  return JSON.parse(await keyring.decrypt(channel.credentialsEnc, credentialsContext(channel.id)));
+}
+
+/** Per-channel caches (provider tokens, looked-up user ids) shared by the calls of one process. */
+const channelCaches = new Map<string, Map<string, unknown>>();
+
+/** What provider calls need from the runtime. */
+export type ProviderDeps = Pick<AppDeps, "keyring" | "fetch" | "clock" | "logger" | "config">;
+
+export async function providerContext(deps: ProviderDeps, channel: Channel): Promise<ProviderContext<unknown>> {
+  const provider = providerOf(channel);
+  let cache = channelCaches.get(channel.id);
+  if (!cache) {
+    cache = new Map();
+    channelCaches.set(channel.id, cache);
+  }
+  return {
+    channelId: channel.id,
+    credentials: provider.credentials.parse(await channelCredentials(deps.keyring, channel)),
+    messenger: channel.messenger,
+    fetch: deps.fetch,
+    clock: deps.clock,
+    logger: deps.logger,
+    config: deps.config,
+    cache,
+  };
+}
+
+/** The channel's own pacing override, else the provider's default. */
+export function pacingOf(channel: Channel): Pacing {
+  const base = providerOf(channel).pacing;
+  return {
+    minIntervalMs: channel.paceMinMs ?? base.minIntervalMs,
+    jitterMs: channel.paceJitterMs ?? base.jitterMs,
+  };
+}

@@ -1,0 +1,144 @@
+import { and, eq } from "drizzle-orm";
+import { channels, lineBindings, type MessageFile, messages } from "../../db/schema.js";
+import type { AppDeps } from "../../deps.js";
+import type { ProviderEvent } from "../../providers/types.js";
+import type { Channel } from "../channels.js";
+import { enqueueJob } from "../outbox/enqueue.js";
+import { peerKey } from "../peer.js";
+import { upsertConversation } from "./outgoing.js";
+import { applyStatus } from "./status.js";
+
+/** Job kind that carries a client's message into the bound CRM chat (handled by crm/*). */
+export const CRM_DELIVER_JOB = "crm.deliver_incoming";
+/** Job kind that reports a delivery/read status of a CRM-originated message back to the CRM. */
+export const CRM_STATUS_JOB = "crm.report_status";
+
+export interface RecordResult {
+  stored: number;
+  duplicates: number;
+  statuses: number;
+  jobIds: string[];
+}
+
+type Incoming = Extract<ProviderEvent, { type: "incoming" }>;
+
+function describeIncoming(e: Incoming): { body: string | null; file: MessageFile | null } {
+  const parts: string[] = [];
+  if (e.text) parts.push(e.text);
+  if (e.location) {
+    const { latitude, longitude, name, address } = e.location;
+    parts.push([name, address, `https://maps.google.com/?q=${latitude},${longitude}`].filter(Boolean).join(", "));
+  }
+  if (e.contact) parts.push(`${e.contact.name}: ${e.contact.phones.join(", ")}`);
+  const [first] = e.files;
+  const file = first
+    ? { url: first.url, ...(first.name ? { name: first.name } : {}), ...(first.mime ? { mime: first.mime } : {}) }
+    : null;
+  return { body: parts.length ? parts.join("\n") : null, file };
+}
+
+/**
+ * Stores what a provider reported, each event once: an incoming message becomes a row keyed
+ * by the provider's event id (a redelivered webhook finds it and stops), and, when the channel
+ * is bound to a CRM line, one delivery job in the same transaction. Statuses move messages
+ * forward; channel states update the channel.
+ */
+export async function recordProviderEvents(deps: AppDeps, channel: Channel, events: ProviderEvent[]): Promise<RecordResult> {
+  const result: RecordResult = { stored: 0, duplicates: 0, statuses: 0, jobIds: [] };
+  const now = deps.clock.now();
+  const [binding] = await deps.db
+    .select({ id: lineBindings.id })
+    .from(lineBindings)
+    .where(and(eq(lineBindings.channelId, channel.id), eq(lineBindings.active, true)));
+
+  for (const event of events) {
+    if (event.type === "incoming") {
+      const extraFiles = event.files.slice(1);
+      // one row per file beyond the first, so every attachment reaches the CRM
+      const rows = [
+        { key: event.eventId, ...describeIncoming(event) },
+        ...extraFiles.map((f, i) => ({
+          key: `${event.eventId}#${i + 1}`,
+          body: null,
+          file: { url: f.url, ...(f.name ? { name: f.name } : {}), ...(f.mime ? { mime: f.mime } : {}) },
+        })),
+      ];
+      for (const row of rows) {
+        const jobId = await deps.db.transaction(async (tx) => {
+          const conversationId = await upsertConversation(tx, channel.id, event.peer, now);
+          const [inserted] = await tx
+            .insert(messages)
+            .values({
+              channelId: channel.id,
+              conversationId,
+              direction: event.fromOwner ? "out" : "in",
+              origin: event.fromOwner ? "phone" : "provider",
+              peer: peerKey(event.peer),
+              body: row.body,
+              file: row.file,
+              providerMessageId: event.providerMessageId,
+              status: event.fromOwner ? "sent" : "delivered",
+              statusHistory: [{ status: event.fromOwner ? "sent" : "delivered", at: event.at.toISOString() }],
+              dedupKey: `in:${channel.id}:${row.key}`,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .onConflictDoNothing({ target: messages.dedupKey })
+            .returning({ id: messages.id });
+          if (!inserted) return null;
+          if (!binding) return undefined;
+          const { job } = await enqueueJob(
+            tx,
+            {
+              kind: CRM_DELIVER_JOB,
+              payload: { messageId: inserted.id },
+              dedupKey: `${CRM_DELIVER_JOB}:${inserted.id}`,
+              maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+            },
+            now,
+          );
+          return job.id;
+        });
+        if (jobId === null) result.duplicates++;
+        else {
+          result.stored++;
+          if (jobId) result.jobIds.push(jobId);
+        }
+      }
+    } else if (event.type === "status") {
+      const [message] = await deps.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.channelId, channel.id), eq(messages.providerMessageId, event.providerMessageId)));
+      if (!message) continue;
+      const jobId = await deps.db.transaction(async (tx) => {
+        const updated = await applyStatus(tx, message, {
+          status: event.status,
+          at: event.at,
+          ...(event.reason ? { reason: event.reason } : {}),
+        });
+        if (!updated || !binding || !message.crmMessageId) return updated ? "" : undefined;
+        const { job } = await enqueueJob(
+          tx,
+          {
+            kind: CRM_STATUS_JOB,
+            payload: { messageId: message.id, status: event.status },
+            dedupKey: `${CRM_STATUS_JOB}:${message.id}:${event.status}`,
+            maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+          },
+          now,
+        );
+        return job.id;
+      });
+      if (jobId !== undefined) result.statuses++;
+      if (jobId) result.jobIds.push(jobId);
+    } else {
+      await deps.db
+        .update(channels)
+        .set({ state: event.state, stateCheckedAt: event.at, updatedAt: now })
+        .where(eq(channels.id, channel.id));
+    }
+  }
+  if (result.jobIds.length > 0) await deps.queue.wake(result.jobIds);
+  return result;
+}

@@ -1,0 +1,108 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/index.js";
+import { conversations, type MessageFile, messages } from "../../db/schema.js";
+import type { AppDeps } from "../../deps.js";
+import type { OutgoingContent, Peer } from "../../providers/types.js";
+import { type Channel, pacingOf, providerOf } from "../channels.js";
+import { type EnqueueInput, enqueueJob } from "../outbox/enqueue.js";
+import { peerKey } from "../peer.js";
+import type { Message } from "./status.js";
+
+export const SEND_JOB = "message.send";
+
+export type Origin = Message["origin"];
+
+export interface OutgoingInput {
+  channel: Channel;
+  peer: Peer;
+  content: OutgoingContent;
+  origin: Origin;
+  /** unique per origin event (`api:<token id>:<request_id>`, `b24:<member>:<message id>`…) */
+  dedupKey: string;
+  sendToImol?: boolean;
+  crmMessageId?: string;
+  /**
+   * Further jobs about the new message, written in its transaction (e.g. mirroring a webhook
+   * API send into the CRM chat); not written for a deduplicated repeat.
+   */
+  extraJobs?: (message: Message) => Array<Omit<EnqueueInput, "maxAttempts">>;
+}
+
+/** Finds or creates the conversation of a channel's client, keeping the latest name we learned. */
+export async function upsertConversation(db: Db, channelId: string, peer: Peer, now: Date): Promise<string> {
+  const [row] = await db
+    .insert(conversations)
+    .values({ channelId, peer: peerKey(peer), peerPhone: peer.phone ?? null, peerName: peer.name ?? null, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [conversations.channelId, conversations.peer],
+      set: { updatedAt: now, peerName: sql`coalesce(excluded.peer_name, ${conversations.peerName})` },
+    })
+    .returning({ id: conversations.id });
+  return row!.id;
+}
+
+/**
+ * The one way an outgoing message enters the system: the message row and its send job are
+ * written in one transaction, deduplicated by the origin's key (a repeated request returns the
+ * first message and sends nothing), then the job processor is woken. Phone-gateway channels get
+ * no job: the phone itself fetches queued messages (api/gateway).
+ */
+export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promise<{ message: Message; created: boolean }> {
+  const now = deps.clock.now();
+  const provider = providerOf(input.channel);
+  const pulledByPhone = provider.capabilities.inbound === "gateway";
+  const file: MessageFile | null =
+    input.content.type === "file"
+      ? { url: input.content.url, ...(input.content.name ? { name: input.content.name } : {}), ...(input.content.mime ? { mime: input.content.mime } : {}) }
+      : null;
+  const body = input.content.type === "text" ? input.content.text : (input.content.caption ?? null);
+
+  const result = await deps.db.transaction(async (tx) => {
+    const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
+    const [inserted] = await tx
+      .insert(messages)
+      .values({
+        channelId: input.channel.id,
+        conversationId,
+        direction: "out",
+        origin: input.origin,
+        peer: peerKey(input.peer),
+        body,
+        file,
+        crmMessageId: input.crmMessageId ?? null,
+        sendToImol: input.sendToImol ?? false,
+        status: "queued",
+        statusHistory: [{ status: "queued", at: now.toISOString() }],
+        dedupKey: input.dedupKey,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: messages.dedupKey })
+      .returning();
+    if (!inserted) {
+      const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey));
+      return { message: existing!, created: false, jobId: undefined, extraJobIds: [] };
+    }
+    const extraJobIds: string[] = [];
+    for (const extra of input.extraJobs?.(inserted) ?? []) {
+      const { job } = await enqueueJob(tx, { ...extra, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);
+      extraJobIds.push(job.id);
+    }
+    if (pulledByPhone) return { message: inserted, created: true, jobId: undefined, extraJobIds };
+    const { job } = await enqueueJob(
+      tx,
+      {
+        kind: SEND_JOB,
+        payload: { messageId: inserted.id },
+        dedupKey: `${SEND_JOB}:${inserted.id}`,
+        pace: { key: `channel:${input.channel.id}`, ...pacingOf(input.channel) },
+        maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+      },
+      now,
+    );
+    return { message: inserted, created: true, jobId: job.id, extraJobIds };
+  });
+  const woken = [...(result.jobId ? [result.jobId] : []), ...result.extraJobIds];
+  if (woken.length > 0) await deps.queue.wake(woken);
+  return { message: result.message, created: result.created };
+}

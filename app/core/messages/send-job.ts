@@ -1,0 +1,75 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { messages } from "../../db/schema.js";
+import type { AppDeps } from "../../deps.js";
+import type { OutgoingContent } from "../../providers/types.js";
+import { findChannel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
+import type { JobRegistry } from "../outbox/registry.js";
+import { PermanentError } from "../outbox/types.js";
+import { peerFromKey } from "../peer.js";
+import { SEND_JOB } from "./outgoing.js";
+import { applyStatus, type Message } from "./status.js";
+
+const payload = z.object({ messageId: z.uuid() });
+
+function contentOf(message: Message): OutgoingContent {
+  if (message.file) {
+    return {
+      type: "file",
+      url: message.file.url,
+      ...(message.file.name ? { name: message.file.name } : {}),
+      ...(message.file.mime ? { mime: message.file.mime } : {}),
+      ...(message.body ? { caption: message.body } : {}),
+    };
+  }
+  return { type: "text", text: message.body ?? "" };
+}
+
+async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Message | undefined> {
+  const [row] = await deps.db.select().from(messages).where(eq(messages.id, id));
+  return row;
+}
+
+/**
+ * `message.send`: hands a queued outgoing message to its channel's provider. Provider errors
+ * are typed, so the outbox retries what can succeed; a permanent one (no messenger, banned,
+ * bad credentials) marks the message failed with its code at once.
+ */
+export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick<AppDeps, "db">): void {
+  registry.register(SEND_JOB, {
+    schema: payload,
+    async handle({ messageId }) {
+      const message = await loadMessage(deps, messageId);
+      if (!message) throw new PermanentError(`message ${messageId} no longer exists`);
+      // Already handed over (a retry after the provider accepted but before the job was
+      // marked done): sending again would duplicate it.
+      if (message.status !== "queued" || message.providerMessageId) return;
+      const channel = await findChannel(deps.db, message.channelId);
+      if (!channel) throw new PermanentError("channel was removed", "channel_removed");
+      const provider = providerOf(channel);
+      const ctx = await providerContext(deps, channel);
+      try {
+        const result = await provider.send(ctx, {
+          to: peerFromKey(message.peer),
+          content: contentOf(message),
+          messageId: message.id,
+        });
+        await applyStatus(deps.db, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
+      } catch (err) {
+        if (err instanceof PermanentError) {
+          await applyStatus(deps.db, message, {
+            status: "failed",
+            at: deps.clock.now(),
+            reason: err.message,
+            errorCode: err.code ?? "delivery_failed",
+          });
+        }
+        throw err;
+      }
+    },
+    async onDead({ messageId }, error) {
+      const message = await loadMessage(deps, messageId);
+      if (message) await applyStatus(deps.db, message, { status: "failed", at: deps.clock.now(), reason: error });
+    },
+  });
+}

@@ -1,0 +1,48 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/index.js";
+import { type MessageStatus, messages, type StatusEntry } from "../../db/schema.js";
+
+export type Message = typeof messages.$inferSelect;
+
+const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
+/**
+ * Whether a status report moves a message on. Statuses arrive out of order (read before
+ * delivered) and more than once, so they only move forward along queued < sent < delivered <
+ * read; failed is always recorded, except after delivered/read, which prove it arrived
+ * (reference/providers.md, general rules).
+ */
+export function advances(current: MessageStatus, next: MessageStatus): boolean {
+  if (next === "failed") return current !== "failed" && current !== "delivered" && current !== "read";
+  if (current === "failed") return false;
+  return RANK[next] > RANK[current];
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  at: Date;
+  reason?: string;
+  errorCode?: string;
+  providerMessageId?: string;
+}
+
+/** Applies a status to a message if it advances it; returns the updated row or undefined when it did not. */
+export async function applyStatus(db: Db, message: Message, change: StatusChange): Promise<Message | undefined> {
+  if (!advances(message.status, change.status)) return undefined;
+  const entry: StatusEntry = { status: change.status, at: change.at.toISOString() };
+  if (change.reason) entry.reason = change.reason;
+  const [row] = await db
+    .update(messages)
+    .set({
+      status: change.status,
+      statusHistory: [...message.statusHistory, entry],
+      updatedAt: change.at,
+      ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
+      ...(change.status === "failed"
+        ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }
+        : {}),
+    })
+    .where(eq(messages.id, message.id))
+    .returning();
+  return row;
+}
