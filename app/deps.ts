@@ -1,5 +1,6 @@
 import type { Config } from "./config.js";
 import type { Clock } from "./core/clock.js";
+import type { FileStore } from "./core/file-store.js";
 import type { Logger } from "./core/logger.js";
 import type { JobWaker } from "./core/outbox/types.js";
 import type { Keyring } from "./core/secrets.js";
@@ -16,6 +17,8 @@ export interface AppDeps {
   queue: JobWaker;
   keyring: Keyring;
   logger: Logger;
+  /** bytes of re-hosted media (R2 on Workers, DATA_DIR/files on Node) */
+  files: FileStore;
 }
 
 export interface AppEnv {

@@ -1,6 +1,10 @@
 import { Hono } from "hono";
+import { fileDownload } from "./api/files/download.js";
+import { phoneGateway } from "./api/gateway/routes.js";
+import { providerHooks } from "./api/hooks/receive.js";
 import { health } from "./api/system/health.js";
 import { home } from "./api/system/home.js";
+import { webhookApi } from "./api/webhook/index.js";
 import { AppError, errorResponse } from "./core/errors.js";
 import type { AppDeps, AppEnv } from "./deps.js";
 
@@ -23,6 +27,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/", home);
   app.route("/", health);
+  app.route("/", fileDownload);
+  app.route("/", providerHooks);
+  app.route("/", phoneGateway);
+  app.route("/", webhookApi);
 
   app.notFound((c) => errorResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId));
   app.onError((err, c) => {

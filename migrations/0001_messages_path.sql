@@ -9,7 +9,9 @@ CREATE TABLE "webhook_quarantine" (
 );
 --> statement-breakpoint
 ALTER TABLE "channels" ADD COLUMN "state_detail" jsonb;--> statement-breakpoint
+ALTER TABLE "channels" ADD COLUMN "hook_secret_enc" text;--> statement-breakpoint
 ALTER TABLE "channels" ADD COLUMN "poll_cursor" text;--> statement-breakpoint
+ALTER TABLE "channels" ADD COLUMN "poll_interval_ms" integer;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "gateway_lease_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "gateway_attempts" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "webhook_quarantine" ADD CONSTRAINT "webhook_quarantine_channel_id_channels_id_fk" FOREIGN KEY ("channel_id") REFERENCES "public"."channels"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -1,14 +1,16 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "../app/config.js";
 import { systemClock } from "../app/core/clock.js";
 import { createLogger } from "../app/core/logger.js";
-import { registerMaintenance, scheduleMaintenance } from "../app/core/maintenance.js";
+import { scheduleMaintenance } from "../app/core/maintenance.js";
 import { OutboxPump } from "../app/core/outbox/pump.js";
-import { JobRegistry } from "../app/core/outbox/registry.js";
 import { createKeyring } from "../app/core/secrets.js";
+import type { Db } from "../app/db/index.js";
 import { createApp } from "../app/index.js";
+import { buildRegistry, type JobDeps } from "../app/jobs.js";
+import { DiskFileStore } from "./disk-file-store.js";
 import { openDatabase } from "./node-db.js";
 import { ensureLocalEncryptionKey } from "./node-key.js";
 
@@ -16,6 +18,7 @@ export interface RunningNode {
   url: string;
   port: number;
   pump: OutboxPump;
+  db: Db;
   /** graceful stop: no new connections, in-flight jobs finish up to the deadline, leases released */
   close(): Promise<void>;
 }
@@ -51,11 +54,18 @@ export async function startNode(env: Record<string, string | undefined> = proces
     throw err;
   }
 
-  const registry = new JobRegistry();
-  registerMaintenance(registry);
+  const base: JobDeps = {
+    db: database.db,
+    config,
+    fetch: globalThis.fetch.bind(globalThis),
+    clock: systemClock,
+    keyring: await createKeyring(config.ENCRYPTION_KEY),
+    logger,
+    files: new DiskFileStore(join(config.DATA_DIR, "files")),
+  };
   const pump = new OutboxPump({
     db: database.db,
-    registry,
+    registry: buildRegistry(base),
     clock: systemClock,
     logger,
     pollMs: config.OUTBOX_POLL_MS,
@@ -63,15 +73,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     concurrency: config.OUTBOX_CONCURRENCY,
     leaseMs: config.OUTBOX_LEASE_MS,
   });
-  const app = createApp({
-    db: database.db,
-    config,
-    fetch: globalThis.fetch.bind(globalThis),
-    clock: systemClock,
-    queue: pump,
-    keyring: await createKeyring(config.ENCRYPTION_KEY),
-    logger,
-  });
+  const app = createApp({ ...base, queue: pump });
 
   const server = serve({ fetch: app.fetch, port: config.PORT });
   const port = await listen(server);
@@ -104,7 +106,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     })();
     return closing;
   };
-  return { url, port, pump, close };
+  return { url, port, pump, db: database.db, close };
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { generateToken, hashToken } from "./tokens.js";
 export type Channel = typeof channels.$inferSelect;
 
 const credentialsContext = (channelId: string) => `channel:${channelId}:credentials`;
+const hookSecretContext = (channelId: string) => `channel:${channelId}:hook-secret`;
 
 export function providerOf(channel: Channel): Provider<unknown> {
   const provider = getProvider(channel.provider);
@@ -59,6 +60,7 @@ export async function createChannel(
       messenger,
       credentialsEnc: await keyring.encrypt(JSON.stringify(parsed.data), credentialsContext(id)),
       hookSecretHash: await hashToken(hookSecret),
+      hookSecretEnc: await keyring.encrypt(hookSecret, hookSecretContext(id)),
     })
     .returning();
   return { channel: channel!, hookSecret };
@@ -85,6 +87,13 @@ export async function channelCredentials(keyring: Keyring, channel: Channel): Pr
   return JSON.parse(await keyring.decrypt(channel.credentialsEnc, credentialsContext(channel.id)));
 }
 
+/** The URL the provider must call for this channel (shown to admins, given to providers that take it per send). */
+export async function channelHookUrl(deps: Pick<AppDeps, "keyring" | "config">, channel: Channel): Promise<string | undefined> {
+  if (!channel.hookSecretEnc) return undefined;
+  const secret = await deps.keyring.decrypt(channel.hookSecretEnc, hookSecretContext(channel.id));
+  return `${deps.config.PUBLIC_URL}/hooks/${channel.provider}/${secret}`;
+}
+
 /** Per-channel caches (provider tokens, looked-up user ids) shared by the calls of one process. */
 const channelCaches = new Map<string, Map<string, unknown>>();
 
@@ -98,8 +107,10 @@ export async function providerContext(deps: ProviderDeps, channel: Channel): Pro
     cache = new Map();
     channelCaches.set(channel.id, cache);
   }
+  const hookUrl = await channelHookUrl(deps, channel);
   return {
     channelId: channel.id,
+    ...(hookUrl ? { hookUrl } : {}),
     credentials: provider.credentials.parse(await channelCredentials(deps.keyring, channel)),
     messenger: channel.messenger,
     fetch: deps.fetch,

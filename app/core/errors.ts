@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   channel_not_connected: 409,
   conflict: 409,
   no_messenger: 422,
+  /** the provider refused a message for a reason the caller cannot fix by retrying as is */
+  send_failed: 422,
+  /** the channel's provider has no such feature (e.g. checkPhone) */
+  unsupported: 422,
   file_unreachable: 422,
   file_too_large: 413,
   unavailable: 503,

@@ -4,6 +4,7 @@ import type { Db } from "../db/index.js";
 import { outboxJobs, paceSlots } from "../db/schema.js";
 import { enqueueJob } from "./outbox/enqueue.js";
 import type { JobRegistry } from "./outbox/registry.js";
+import { ensurePolling } from "./polling.js";
 import { pruneRateBuckets } from "./rate-limit.js";
 
 export const MAINTENANCE_JOB = "maintenance.cleanup";
@@ -43,7 +44,8 @@ export function registerMaintenance(registry: JobRegistry): void {
     schema: payloadSchema,
     async handle(_payload, ctx) {
       const removed = await cleanup(ctx.db, ctx.clock.now());
-      ctx.logger.info("maintenance done", removed);
+      const pollChainsStarted = await ensurePolling(ctx.db, ctx.clock.now());
+      ctx.logger.info("maintenance done", { ...removed, pollChainsStarted });
     },
   });
 }

@@ -56,9 +56,12 @@ export const channels = pgTable(
     stateDetail: jsonb("state_detail").$type<Record<string, unknown>>(),
     /** hash of the secret in /hooks/<provider>/<secret> */
     hookSecretHash: text("hook_secret_hash"),
+    /** the same secret encrypted, to show the admin the URL to paste into the provider's console */
+    hookSecretEnc: text("hook_secret_enc"),
     paceMinMs: integer("pace_min_ms"),
     /** providers without push webhooks (WAMM): where polling left off */
     pollCursor: text("poll_cursor"),
+    pollIntervalMs: integer("poll_interval_ms"),
     paceJitterMs: integer("pace_jitter_ms"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

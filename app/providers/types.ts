@@ -40,11 +40,25 @@ export type OutgoingContent =
   | { type: "text"; text: string }
   | { type: "file"; url: string; name?: string; mime?: string; caption?: string };
 
+/**
+ * A pre-approved message template. WhatsApp Business senders (Devino) may start a conversation or
+ * write after the customer's last message is 24 hours old only with one (reference/providers.md 4, 6b).
+ */
+export interface MessageTemplate {
+  id: string;
+  /** positional values, `{"1": "…", "2": "…"}` */
+  params?: Record<string, string>;
+  /** the template's language code; the provider's default when absent */
+  language?: string;
+}
+
 export interface SendRequest {
   to: Peer;
   content: OutgoingContent;
   /** our message id: providers that accept a client reference get it, so a retry is not a duplicate */
   messageId: string;
+  /** send this template instead of `content` where the provider has templates; others send `content` */
+  template?: MessageTemplate;
 }
 
 export interface SendResult {
@@ -86,6 +100,8 @@ export interface ProviderContext<C> {
   clock: Clock;
   logger: Logger;
   config: Config;
+  /** our receiver URL for this channel (/hooks/<provider>/<secret>), for providers told per message or per setup */
+  hookUrl?: string;
   /** per-channel scratch cache (tokens, looked-up user ids) shared by concurrent calls in one process */
   cache: Map<string, unknown>;
 }
@@ -96,6 +112,16 @@ export interface WebhookRequest {
   headers: Headers;
   query: URLSearchParams;
   body: string;
+}
+
+export interface PollOptions {
+  /**
+   * Provider ids of our sent messages still short of a final status (read or failed). A provider
+   * that can only ask for statuses message by message (WAMM `msg_state`) cannot know them from a
+   * cursor, and keeping them in memory would not survive a restart or a Workers isolate: the
+   * caller reads them from the messages table. Recent ones first; the provider may cap how many it asks.
+   */
+  outstanding?: readonly string[];
 }
 
 export interface Provider<C = unknown> {
@@ -114,7 +140,7 @@ export interface Provider<C = unknown> {
   /** verifies (beyond the path secret) and parses a webhook; throws WebhookPayloadError for malformed ones */
   parseWebhook(req: WebhookRequest, ctx: ProviderContext<C>): Promise<ProviderEvent[]>;
   /** providers without push webhooks: fetch new events since the cursor */
-  poll?(ctx: ProviderContext<C>, cursor: string | null): Promise<{ events: ProviderEvent[]; cursor: string | null }>;
+  poll?(ctx: ProviderContext<C>, cursor: string | null, opts?: PollOptions): Promise<{ events: ProviderEvent[]; cursor: string | null }>;
 }
 
 export type ProviderErrorCode =

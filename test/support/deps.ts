@@ -1,6 +1,7 @@
 import { type Config, loadConfig } from "../../app/config.js";
 import { type Clock, systemClock } from "../../app/core/clock.js";
 import { silentLogger } from "../../app/core/logger.js";
+import { MemoryFileStore } from "../../app/core/memory-file-store.js";
 import { noopWaker } from "../../app/core/outbox/types.js";
 import { createKeyring } from "../../app/core/secrets.js";
 import type { Db } from "../../app/db/index.js";
@@ -27,5 +28,6 @@ export async function testDeps(db: Db, opts: { clock?: Clock; config?: Config; f
     queue: noopWaker,
     keyring: await createKeyring(config.ENCRYPTION_KEY),
     logger: silentLogger,
+    files: new MemoryFileStore(),
   };
 }

@@ -1,0 +1,29 @@
+import type { Context } from "hono";
+import { ERROR_STATUS } from "../../core/errors.js";
+import type { Message } from "../../core/messages/status.js";
+import { failureOf } from "../../core/webhook-send.js";
+import type { WebhookEnv } from "./auth.js";
+
+/**
+ * The answer to sendText/sendFile: `{ok:true,message_id,status}` while the message is on its
+ * way, or the error shape with the provider's verdict when it failed (known at once for a
+ * repeated request_id, or within `wait`). A failure keeps message_id and status so the caller
+ * can still look the message up.
+ */
+export function messageAnswer(c: Context<WebhookEnv>, message: Message): Response {
+  const failure = failureOf(message);
+  if (failure) {
+    return c.json(
+      {
+        ok: false as const,
+        error: failure.code,
+        message: failure.message,
+        request_id: c.var.requestId,
+        message_id: message.id,
+        status: message.status,
+      },
+      ERROR_STATUS[failure.code],
+    );
+  }
+  return c.json({ ok: true as const, message_id: message.id, status: message.status });
+}

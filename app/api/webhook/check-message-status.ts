@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { messageStatusForWebhook } from "../../core/webhook-checks.js";
+import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
+import { chatId, parseParams, peerOf, phoneNumber, readParams, textParam } from "./params.js";
+
+const checkMessageStatusParams = z.object({
+  message_id: textParam(64),
+  phone_number: phoneNumber,
+  chat_id: chatId,
+});
+
+/**
+ * GET|POST /rest/webhook/<wa|tg>/<token>/checkMessageStatus: the current status of a message
+ * this channel sent, its history and, when it failed, why. OLChat requires the recipient's
+ * phone_number with the id; a message of another channel or recipient is "not found".
+ */
+export const checkMessageStatus = new Hono<WebhookEnv>().on(
+  ["GET", "POST"],
+  `${WEBHOOK_ROUTE_PREFIX}/checkMessageStatus`,
+  webhookAuth("checkMessageStatus"),
+  async (c) => {
+    const caller = c.var.webhook;
+    const params = parseParams(checkMessageStatusParams, await readParams(c));
+    const peer = peerOf(caller.kind, params);
+    const message = await messageStatusForWebhook(c.var.deps, caller, params.message_id, peer);
+    return c.json({
+      ok: true as const,
+      message_id: message.id,
+      status: message.status,
+      ...(peer.phone ? { phone_number: peer.phone } : { chat_id: peer.chatId }),
+      send_to_imol: message.sendToImol,
+      history: message.statusHistory,
+      error_code: message.errorCode,
+      error_message: message.errorMessage,
+      created_at: message.createdAt.toISOString(),
+      updated_at: message.updatedAt.toISOString(),
+    });
+  },
+);

@@ -1,0 +1,53 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { probeRemoteFile } from "../../core/remote-file.js";
+import { assertPublicUrl } from "../../core/ssrf.js";
+import { sendViaWebhook } from "../../core/webhook-send.js";
+import { messageAnswer } from "./answers.js";
+import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
+import { chatId, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
+
+const sendFileParams = z.object({
+  phone_number: phoneNumber,
+  chat_id: chatId,
+  /** OLChat names the file link `body` */
+  body: z.string().trim().max(2048, { error: "must be at most 2048 characters" }),
+  // WhatsApp and Telegram both cut media captions at 1,024 characters
+  caption: textParam(1024).optional(),
+  send_to_imol: yesNo,
+  request_id: requestId,
+  wait: waitSeconds,
+});
+
+/**
+ * GET|POST /rest/webhook/<wa|tg>/<token>/sendFile: queues a file given by a direct public
+ * link. The link must pass the SSRF guard and answer with a file of acceptable size before
+ * the message is accepted; the provider downloads it itself.
+ */
+export const sendFile = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_ROUTE_PREFIX}/sendFile`, webhookAuth("sendFile"), async (c) => {
+  const caller = c.var.webhook;
+  const deps = c.var.deps;
+  const params = parseParams(sendFileParams, await readParams(c));
+  const policy = { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK };
+  assertPublicUrl(params.body, policy, "body");
+  const peer = peerOf(caller.kind, params);
+  const message = await sendViaWebhook(deps, {
+    caller,
+    peer,
+    // probed only when a new message is queued: a repeated request_id answers without a download
+    content: async () => {
+      const file = await probeRemoteFile(params.body, { fetch: deps.fetch, policy, field: "body" });
+      return {
+        type: "file",
+        url: file.url,
+        ...(file.name ? { name: file.name } : {}),
+        ...(file.mime ? { mime: file.mime } : {}),
+        ...(params.caption ? { caption: params.caption } : {}),
+      };
+    },
+    sendToImol: params.send_to_imol,
+    requestId: params.request_id,
+    waitSeconds: params.wait,
+  });
+  return messageAnswer(c, message);
+});

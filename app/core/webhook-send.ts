@@ -1,0 +1,159 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/index.js";
+import { lineBindings, messages } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
+import type { Channel } from "./channels.js";
+import { AppError, type ErrorCode } from "./errors.js";
+import { queueOutgoing } from "./messages/outgoing.js";
+import type { Message } from "./messages/status.js";
+import type { WebhookCaller } from "./webhook-tokens.js";
+
+/** Mirrors an API send into the CRM chat; the Bitrix24 side registers its handler. */
+export const MIRROR_OUTGOING_JOB = "crm.mirror_outgoing";
+
+/** A repeated request_id within this window returns the first message and sends nothing. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** How often a `wait` call looks at the message row for the provider's verdict. */
+const WAIT_POLL_MS = 200;
+
+/**
+ * States in which a send cannot succeed until a person acts (scan the QR code, fix the
+ * credentials, replace the number). Known from channels.state, which provider webhooks and
+ * checkStatus keep current, so a send never costs a provider call just to find out.
+ */
+const BLOCKED_STATES: ReadonlySet<string> = new Set<ChannelState>(["banned", "unauthorized", "qr_required"]);
+
+export function assertChannelCanSend(channel: Channel): void {
+  if (!BLOCKED_STATES.has(channel.state)) return;
+  const why: Record<string, string> = {
+    banned: "the number is banned by the messenger",
+    unauthorized: "the provider rejects the channel's credentials",
+    qr_required: "the channel is logged out: scan the QR code in the channel settings",
+  };
+  throw new AppError("channel_not_connected", `The channel cannot send: ${why[channel.state]}`);
+}
+
+export interface WebhookSendInput {
+  caller: WebhookCaller;
+  peer: Peer;
+  /**
+   * Builds the message content; called only when a new message is queued, so a repeated
+   * request_id or a blocked channel costs no file probe.
+   */
+  content: () => Promise<OutgoingContent>;
+  sendToImol: boolean;
+  /** the caller's idempotency key */
+  requestId?: string | undefined;
+  /** seconds to hold the answer for the provider's verdict; 0 answers once queued */
+  waitSeconds: number;
+}
+
+/**
+ * The dedup key of an API send: `api:<token row id>:<day>:<request_id>`. The day bucket lets a
+ * request_id be reused after 24 hours without touching the first message; a repeat is also
+ * looked up in the previous day's bucket (see findRepeat), so the window is a true 24 hours,
+ * not "until midnight".
+ */
+function dedupKeyOf(tokenId: string, requestId: string, day: number): string {
+  return `api:${tokenId}:${day}:${requestId}`;
+}
+
+async function findRepeat(db: Db, tokenId: string, requestId: string, now: Date): Promise<Message | undefined> {
+  const day = Math.floor(now.getTime() / IDEMPOTENCY_WINDOW_MS);
+  const current = dedupKeyOf(tokenId, requestId, day);
+  const previous = dedupKeyOf(tokenId, requestId, day - 1);
+  const rows = await db.select().from(messages).where(inArray(messages.dedupKey, [current, previous]));
+  const same = rows.find((r) => r.dedupKey === current);
+  if (same) return same;
+  // Two messages in one bucket are less than 24 h apart; from the previous bucket only a young one counts.
+  return rows.find((r) => r.dedupKey === previous && now.getTime() - r.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS);
+}
+
+async function hasActiveBitrixLine(db: Db, channelId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: lineBindings.id })
+    .from(lineBindings)
+    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.crm, "bitrix24"), eq(lineBindings.active, true)))
+    .limit(1);
+  return row !== undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds the answer until the provider accepted or refused the message, or the time is up.
+ * Polls the row rather than listening for an event: it works the same on every runtime and
+ * whichever instance runs the send job.
+ */
+async function waitForVerdict(db: Db, message: Message, seconds: number): Promise<Message> {
+  let current = message;
+  for (let waited = 0; current.status === "queued" && waited < seconds * 1000; waited += WAIT_POLL_MS) {
+    await sleep(WAIT_POLL_MS);
+    const [row] = await db.select().from(messages).where(eq(messages.id, message.id));
+    if (!row) break;
+    current = row;
+  }
+  return current;
+}
+
+/**
+ * sendText and sendFile of the public webhook API: one message through the one data path
+ * (queueOutgoing), deduplicated by the caller's request_id for 24 hours. With send_to_imol
+ * on a channel bound to a Bitrix24 Open Line, a mirror job is written in the same
+ * transaction so the operator sees what the integration sent.
+ */
+export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Promise<Message> {
+  const { caller } = input;
+  const now = deps.clock.now();
+  let message: Message | undefined;
+  if (input.requestId !== undefined) message = await findRepeat(deps.db, caller.token.id, input.requestId, now);
+
+  if (!message) {
+    assertChannelCanSend(caller.channel);
+    const dedupKey =
+      input.requestId !== undefined
+        ? dedupKeyOf(caller.token.id, input.requestId, Math.floor(now.getTime() / IDEMPOTENCY_WINDOW_MS))
+        : `api:${caller.token.id}:once:${crypto.randomUUID()}`;
+    const mirror = input.sendToImol && (await hasActiveBitrixLine(deps.db, caller.channel.id));
+    const queued = await queueOutgoing(deps, {
+      channel: caller.channel,
+      peer: input.peer,
+      content: await input.content(),
+      origin: "webhook_api",
+      dedupKey,
+      sendToImol: input.sendToImol,
+      ...(mirror
+        ? {
+            extraJobs: (m: Message) => [
+              { kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` },
+            ],
+          }
+        : {}),
+    });
+    message = queued.message;
+  }
+  return input.waitSeconds > 0 ? waitForVerdict(deps.db, message, input.waitSeconds) : message;
+}
+
+/** Provider failure codes (ProviderErrorCode and the outbox's own) in the public API's vocabulary. */
+const FAILURE_CODES: Partial<Record<string, ErrorCode>> = {
+  no_messenger: "no_messenger",
+  bad_number: "invalid_phone",
+  banned: "channel_not_connected",
+  invalid_credentials: "channel_not_connected",
+  not_connected: "channel_not_connected",
+};
+
+/** Why a failed message failed, as a public error code and text; undefined unless it failed. */
+export function failureOf(message: Message): { code: ErrorCode; message: string } | undefined {
+  if (message.status !== "failed") return undefined;
+  const code = FAILURE_CODES[message.errorCode ?? ""] ?? "send_failed";
+  const defaults: Partial<Record<ErrorCode, string>> = {
+    no_messenger: "The number has no account in this messenger",
+    invalid_phone: "The provider rejected the phone number",
+    channel_not_connected: "The channel is not connected",
+  };
+  return { code, message: message.errorMessage ?? defaults[code] ?? "The message could not be sent" };
+}

@@ -1,0 +1,20 @@
+import { registerMaintenance } from "./core/maintenance.js";
+import { registerSendJob } from "./core/messages/send-job.js";
+import { registerPolling } from "./core/polling.js";
+import { JobRegistry } from "./core/outbox/registry.js";
+import type { AppDeps } from "./deps.js";
+
+/**
+ * What job handlers may use. The waker is left out: handlers run inside the processor it
+ * wakes (Node pump, Workers queue/cron), which looks for more work when a job finishes.
+ */
+export type JobDeps = Omit<AppDeps, "queue">;
+
+/** Every job kind the app runs, registered in one place for the Node pump and the Workers handlers. */
+export function buildRegistry(deps: JobDeps): JobRegistry {
+  const registry = new JobRegistry();
+  registerMaintenance(registry);
+  registerSendJob(registry, deps);
+  registerPolling(registry, deps);
+  return registry;
+}

@@ -1,0 +1,23 @@
+import { devino } from "./devino/index.js";
+import { gateway } from "./gateway/index.js";
+import { greenapi } from "./greenapi/index.js";
+import type { Provider } from "./types.js";
+import { wahelp } from "./wahelp/index.js";
+import { wamm } from "./wamm/index.js";
+import { wappi } from "./wappi/index.js";
+
+/** Every provider a channel can use, by the name stored in `channels.provider`. One line per provider. */
+export const providers = {
+  wappi,
+  greenapi,
+  gateway,
+  wahelp,
+  devino,
+  wamm,
+} satisfies Record<string, Provider<any>>;
+
+export type ProviderName = keyof typeof providers;
+
+export function getProvider(name: string): Provider<unknown> | undefined {
+  return Object.hasOwn(providers, name) ? (providers[name as ProviderName] as Provider<unknown>) : undefined;
+}
