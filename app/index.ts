@@ -6,6 +6,7 @@ import { health } from "./api/system/health.js";
 import { home } from "./api/system/home.js";
 import { webhookApi } from "./api/webhook/index.js";
 import { AppError, errorResponse } from "./core/errors.js";
+import { bitrix24Routes } from "./crm/bitrix24/routes/index.js";
 import type { AppDeps, AppEnv } from "./deps.js";
 
 export type { AppDeps, AppEnv } from "./deps.js";
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", providerHooks);
   app.route("/", phoneGateway);
   app.route("/", webhookApi);
+  app.route("/", bitrix24Routes);
 
   app.notFound((c) => errorResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId));
   app.onError((err, c) => {

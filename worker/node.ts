@@ -76,8 +76,16 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const app = createApp({ ...base, queue: pump });
 
   const server = serve({ fetch: app.fetch, port: config.PORT });
-  const port = await listen(server);
-  await scheduleMaintenance(database.db, systemClock.now());
+  let port: number;
+  try {
+    port = await listen(server);
+    await scheduleMaintenance(database.db, systemClock.now());
+  } catch (err) {
+    // a port in use or a database that went away: leave nothing open behind the error
+    await new Promise<void>((r) => server.close(() => r()));
+    await database.close();
+    throw err;
+  }
   const hourly = setInterval(() => {
     scheduleMaintenance(database.db, systemClock.now())
       .then(() => pump.wake())

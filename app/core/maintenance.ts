@@ -22,6 +22,7 @@ export async function cleanup(db: Db, now: Date): Promise<{ jobs: number; bucket
     .where(and(eq(outboxJobs.status, "done"), lt(outboxJobs.finishedAt, new Date(now.getTime() - DONE_JOB_RETENTION_MS))))
     .returning({ id: outboxJobs.id });
   const buckets = await pruneRateBuckets(db, new Date(now.getTime() - DAY));
+  // slots of dead jobs stay: an admin retry puts them back in the queue behind that slot
   const slots = await db
     .delete(paceSlots)
     .where(
@@ -31,7 +32,7 @@ export async function cleanup(db: Db, now: Date): Promise<{ jobs: number; bucket
           db
             .select({ one: sql`1` })
             .from(outboxJobs)
-            .where(and(eq(outboxJobs.paceKey, paceSlots.key), sql`${outboxJobs.status} in ('pending', 'running')`)),
+            .where(and(eq(outboxJobs.paceKey, paceSlots.key), sql`${outboxJobs.status} in ('pending', 'running', 'dead')`)),
         ),
       ),
     )

@@ -56,14 +56,23 @@ export function registerPolling(registry: JobRegistry, deps: JobDeps): void {
         .orderBy(desc(messages.createdAt))
         .limit(OUTSTANDING_LIMIT);
       const ctx = await providerContext(deps, channel);
-      const result = await provider.poll(ctx, channel.pollCursor, {
-        outstanding: outstanding.flatMap((m) => (m.id ? [m.id] : [])),
-      });
+      const interval = channel.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+      let result;
+      try {
+        result = await provider.poll(ctx, channel.pollCursor, {
+          outstanding: outstanding.flatMap((m) => (m.id ? [m.id] : [])),
+        });
+      } catch (err) {
+        // Polling repeats by itself: a failed round is logged and the chain goes on, slower,
+        // instead of retrying into the dead letter and leaving the channel deaf for an hour.
+        deps.logger.warn("poll failed", { channel: channel.id, error: err instanceof Error ? err.message : String(err) });
+        await enqueuePoll(deps.db, { channelId: channel.id, chain, seq: seq + 1 }, new Date(now.getTime() + interval * 3), now);
+        return;
+      }
       // the job processor looks for new work when this job finishes, so no wake-up is needed
       await recordProviderEvents({ ...deps, queue: noopWaker }, channel, result.events);
       await deps.db.transaction(async (tx) => {
         await tx.update(channels).set({ pollCursor: result.cursor, updatedAt: now }).where(eq(channels.id, channel.id));
-        const interval = channel.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
         await enqueuePoll(tx, { channelId: channel.id, chain, seq: seq + 1 }, new Date(now.getTime() + interval), now);
       });
     },

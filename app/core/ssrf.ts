@@ -59,7 +59,9 @@ function isBlockedIPv6(host: string, allowLoopback: boolean): boolean {
         : [parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255];
     return !v4 || isBlockedIPv4(v4, allowLoopback);
   }
-  return /^(fc|fd|fe[89ab]|ff)/.test(h) || h.startsWith("64:ff9b:") || h.startsWith("2001:db8:");
+  // IPv4-compatible (::a.b.c.d, ::7f00:1), unique-local, link- and site-local, multicast, NAT64, docs
+  if (/^::([0-9a-f]{1,4}:)?[0-9a-f]{1,4}$/.test(h) || /^::\d+\.\d+\.\d+\.\d+$/.test(h) || h.startsWith("::ffff:")) return true;
+  return /^(fc|fd|fe[89abcdef]|ff)/.test(h) || h.startsWith("64:ff9b:") || h.startsWith("2001:db8:");
 }
 
 /** Throws AppError `invalid_parameter` unless the URL may be fetched on a tenant's behalf. */
@@ -76,7 +78,8 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
   if (url.username || url.password) {
     throw new AppError("invalid_parameter", `${field}: URLs with credentials are not allowed`, { field });
   }
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  // a trailing dot names the same host ("localhost." is localhost)
+  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
   const local = (): never => {
     throw new AppError("invalid_parameter", `${field}: private, loopback and link-local addresses are not allowed`, { field });
   };

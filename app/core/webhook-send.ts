@@ -3,7 +3,7 @@ import type { Db } from "../db/index.js";
 import { lineBindings, messages } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
-import type { Channel } from "./channels.js";
+import { type Channel, providerOf } from "./channels.js";
 import { AppError, type ErrorCode } from "./errors.js";
 import { queueOutgoing } from "./messages/outgoing.js";
 import type { Message } from "./messages/status.js";
@@ -35,6 +35,14 @@ export function assertChannelCanSend(channel: Channel): void {
   throw new AppError("channel_not_connected", `The channel cannot send: ${why[channel.state]}`);
 }
 
+/** sendFile passes a link; providers that can only upload bytes cannot take it. */
+export function assertCanSendFileByUrl(channel: Channel): void {
+  const provider = providerOf(channel);
+  if (!provider.capabilities.fileByUrl) {
+    throw new AppError("unsupported", `${provider.title} cannot send a file by its link`);
+  }
+}
+
 export interface WebhookSendInput {
   caller: WebhookCaller;
   peer: Peer;
@@ -60,8 +68,10 @@ function dedupKeyOf(tokenId: string, requestId: string, day: number): string {
   return `api:${tokenId}:${day}:${requestId}`;
 }
 
+const dayOf = (at: Date) => Math.floor(at.getTime() / IDEMPOTENCY_WINDOW_MS);
+
 async function findRepeat(db: Db, tokenId: string, requestId: string, now: Date): Promise<Message | undefined> {
-  const day = Math.floor(now.getTime() / IDEMPOTENCY_WINDOW_MS);
+  const day = dayOf(now);
   const current = dedupKeyOf(tokenId, requestId, day);
   const previous = dedupKeyOf(tokenId, requestId, day - 1);
   const rows = await db.select().from(messages).where(inArray(messages.dedupKey, [current, previous]));
@@ -114,7 +124,7 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     assertChannelCanSend(caller.channel);
     const dedupKey =
       input.requestId !== undefined
-        ? dedupKeyOf(caller.token.id, input.requestId, Math.floor(now.getTime() / IDEMPOTENCY_WINDOW_MS))
+        ? dedupKeyOf(caller.token.id, input.requestId, dayOf(now))
         : `api:${caller.token.id}:once:${crypto.randomUUID()}`;
     const mirror = input.sendToImol && (await hasActiveBitrixLine(deps.db, caller.channel.id));
     const queued = await queueOutgoing(deps, {

@@ -74,6 +74,8 @@ export async function callProvider<S extends z.ZodType>(
       headers,
       ...(body !== undefined ? { body } : {}),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
+      // a redirect could lead past the SSRF guard to an internal address: providers' APIs do not redirect
+      redirect: "manual",
     });
   } catch (err) {
     const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
@@ -83,6 +85,9 @@ export async function callProvider<S extends z.ZodType>(
     );
   }
 
+  if (res.status >= 300 && res.status < 400) {
+    throw new ProviderPermanentError("bad_request", `${target.host} answered with a redirect (${res.status}); check the API URL`);
+  }
   const text = await res.text();
   let parsedBody: unknown = text;
   try {

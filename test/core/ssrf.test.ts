@@ -40,6 +40,13 @@ describe("SSRF guard", () => {
     ["http://[fe80::1]/", /private/],
     ["http://intranet/", /private/],
     ["http://printer.local/", /private/],
+    ["http://localhost./", /private/],
+    ["http://metadata.google.internal./", /private/],
+    ["http://intranet./", /private/],
+    ["http://[::7f00:1]/", /private/],
+    ["http://[::127.0.0.1]/", /private/],
+    ["http://[::ffff:0:a00:1]/", /private/],
+    ["http://[fec0::1]/", /private/],
   ])("rejects %s", (url, reason) => {
     expect(() => assertPublicUrl(url, strict)).toThrow(reason);
   });

@@ -98,7 +98,8 @@ export function parseParams<S extends z.ZodType>(schema: S, raw: RawParams): z.o
   throw new AppError("invalid_parameter", `${first.field}: ${first.message}`, { field: first.field });
 }
 
-const text = (max: number) =>
+/** A required free-text parameter (blank counts as absent, see parseParams). */
+export const textParam = (max: number) =>
   z
     .string()
     .trim()
@@ -133,15 +134,13 @@ export const requestId = z
   .regex(/^[^\u0000-\u001f\u007f]+$/, { error: "must not contain control characters" })
   .optional();
 
-export const phoneNumber = text(64).optional();
+export const phoneNumber = textParam(64).optional();
 /** Telegram peers without a phone: a numeric chat id or an @username. */
 export const chatId = z
   .string()
   .trim()
   .regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{4,32})$/, { error: "must be a numeric Telegram chat id or an @username" })
   .optional();
-
-export { text as textParam };
 
 /**
  * The recipient of a call. WhatsApp channels address numbers only; Telegram channels take a

@@ -102,7 +102,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       chatId,
     ],
     answer: sendAnswer,
-    errors: [...sendErrors, "file_unreachable", "file_too_large"],
+    errors: [...sendErrors, "file_unreachable", "file_too_large", "unsupported"],
   },
   {
     name: "checkPhone",
@@ -160,6 +160,7 @@ export const METHOD_DOCS: MethodDoc[] = [
 export const ERROR_DOCS: Array<{ code: ErrorCode; when: string }> = [
   { code: "invalid_token", when: "The token in the URL is unknown, or belongs to the other kind (a WhatsApp token under /tg/)." },
   { code: "token_revoked", when: "The webhook was regenerated: copy the new URL from the channel settings." },
+  { code: "forbidden", when: "The token is restricted to other methods." },
   { code: "missing_parameter", when: "A required parameter is absent or empty; `field` names it." },
   { code: "invalid_parameter", when: "A parameter has a wrong value (or a file link points to a private address); `field` names it." },
   { code: "invalid_body", when: "The POST body is not form data or a JSON object." },

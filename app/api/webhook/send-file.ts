@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { probeRemoteFile } from "../../core/remote-file.js";
 import { assertPublicUrl } from "../../core/ssrf.js";
-import { sendViaWebhook } from "../../core/webhook-send.js";
+import { assertCanSendFileByUrl, sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
 import { chatId, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
@@ -30,6 +30,7 @@ export const sendFile = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
   const params = parseParams(sendFileParams, await readParams(c));
   const policy = { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK };
   assertPublicUrl(params.body, policy, "body");
+  assertCanSendFileByUrl(caller.channel);
   const peer = peerOf(caller.kind, params);
   const message = await sendViaWebhook(deps, {
     caller,

@@ -69,7 +69,10 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
     },
     async onDead({ messageId }, error) {
       const message = await loadMessage(deps, messageId);
-      if (message) await applyStatus(deps.db, message, { status: "failed", at: deps.clock.now(), reason: error });
+      // a message the provider already took (dead-lettered for a lease that ran out after) is not failed
+      if (message?.status === "queued") {
+        await applyStatus(deps.db, message, { status: "failed", at: deps.clock.now(), reason: error });
+      }
     },
   });
 }

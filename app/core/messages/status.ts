@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/index.js";
 import { type MessageStatus, messages, type StatusEntry } from "../../db/schema.js";
 
@@ -26,23 +26,40 @@ export interface StatusChange {
   providerMessageId?: string;
 }
 
-/** Applies a status to a message if it advances it; returns the updated row or undefined when it did not. */
+/**
+ * Applies a status to a message if it advances it; returns the updated row, or undefined when
+ * it did not. Reports for one message race (read and delivered webhooks arrive together), so
+ * the write only lands on the row as it was read (same status, same history length), and a lost
+ * race re-reads and decides again.
+ */
 export async function applyStatus(db: Db, message: Message, change: StatusChange): Promise<Message | undefined> {
-  if (!advances(message.status, change.status)) return undefined;
-  const entry: StatusEntry = { status: change.status, at: change.at.toISOString() };
-  if (change.reason) entry.reason = change.reason;
-  const [row] = await db
-    .update(messages)
-    .set({
-      status: change.status,
-      statusHistory: [...message.statusHistory, entry],
-      updatedAt: change.at,
-      ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
-      ...(change.status === "failed"
-        ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }
-        : {}),
-    })
-    .where(eq(messages.id, message.id))
-    .returning();
-  return row;
+  let current: Message | undefined = message;
+  for (let attempt = 0; attempt < 10 && current; attempt++) {
+    if (!advances(current.status, change.status)) return undefined;
+    const entry: StatusEntry = { status: change.status, at: change.at.toISOString() };
+    if (change.reason) entry.reason = change.reason;
+    const [row] = await db
+      .update(messages)
+      .set({
+        status: change.status,
+        statusHistory: [...current.statusHistory, entry],
+        updatedAt: change.at,
+        ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
+        ...(change.status === "failed"
+          ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }
+          : {}),
+      })
+      // every applied status appends one history entry, so the history's length versions the row
+      .where(
+        and(
+          eq(messages.id, current.id),
+          eq(messages.status, current.status),
+          sql`jsonb_array_length(${messages.statusHistory}) = ${current.statusHistory.length}`,
+        ),
+      )
+      .returning();
+    if (row) return row;
+    [current] = await db.select().from(messages).where(eq(messages.id, message.id));
+  }
+  return undefined;
 }

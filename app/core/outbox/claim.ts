@@ -121,8 +121,10 @@ async function finish(db: Db, job: Job, set: JobUpdate): Promise<boolean> {
       .set({ leaseToken: null, leaseUntil: null, ...set })
       .where(heldBy(job))
       .returning({ id: outboxJobs.id });
+    // a stale holder must not free the slot its job's new holder now occupies
+    if (rows.length === 0) return false;
     await freeSlot(q, job);
-    return rows.length > 0;
+    return true;
   };
   return job.paceKey ? db.transaction(apply) : apply(db);
 }
@@ -142,30 +144,21 @@ export function deadLetterJob(db: Db, job: Job, error: string, now: Date): Promi
   return finish(db, job, { status: "dead", lastError: error, updatedAt: now, finishedAt: now });
 }
 
-/**
- * Gives claimed jobs back without counting the attempt (graceful shutdown): they are due at
- * once for another pump instead of waiting for their lease to expire.
- */
-export async function releaseJobs(db: Db, jobs: Job[], now: Date): Promise<number> {
-  let released = 0;
-  for (const job of jobs) {
-    const ok = await finish(db, job, {
-      status: "pending",
-      attempts: sql`greatest(${outboxJobs.attempts} - 1, 0)`,
-      runAt: now,
-      updatedAt: now,
-    });
-    if (ok) released++;
-  }
-  return released;
-}
-
 /** Puts a dead job back in the queue with a fresh attempt budget (admin "retry"). */
 export async function retryDeadJob(db: Db, id: string, now: Date): Promise<Job | undefined> {
-  const [job] = await db
-    .update(outboxJobs)
-    .set({ status: "pending", attempts: 0, runAt: now, lastError: null, finishedAt: null, updatedAt: now })
-    .where(and(eq(outboxJobs.id, id), eq(outboxJobs.status, "dead")))
-    .returning();
-  return job;
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .update(outboxJobs)
+      .set({ status: "pending", attempts: 0, runAt: now, lastError: null, finishedAt: null, updatedAt: now })
+      .where(and(eq(outboxJobs.id, id), eq(outboxJobs.status, "dead")))
+      .returning();
+    // paced jobs are claimed through their slot; maintenance may have dropped an idle one
+    if (job?.paceKey) {
+      await tx
+        .insert(paceSlots)
+        .values({ key: job.paceKey, minIntervalMs: 0, jitterMs: 0, nextAt: now })
+        .onConflictDoNothing({ target: paceSlots.key });
+    }
+    return job;
+  });
 }

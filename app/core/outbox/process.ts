@@ -45,7 +45,19 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
     return "dead";
   };
 
-  if (!handler) return dead(`no handler registered for job kind ${job.kind}`);
+  if (job.leaseUntil && job.leaseUntil.getTime() <= clock.now().getTime()) {
+    // claimed too long ago: another processor may hold it by now, so running it could duplicate
+    logger.warn("job skipped: its lease expired before it started", { job: job.id, kind: job.kind });
+    return "lost";
+  }
+  if (!handler) {
+    // during a rolling deploy an older process may meet a kind only newer code handles: wait for it
+    const error = `no handler registered for job kind ${job.kind}`;
+    if (job.attempts >= job.maxAttempts) return dead(error);
+    const now = clock.now();
+    const delay = backoffDelay(job.attempts, deps.backoff ?? defaultBackoff, deps.random);
+    return (await retryJobLater(db, job, error, new Date(now.getTime() + delay), now)) ? "retry" : "lost";
+  }
   const parsed = handler.schema.safeParse(job.payload);
   if (!parsed.success) return dead(`invalid payload for ${job.kind}: ${parsed.error.message}`);
   // A claim counts an attempt even when the holder died before finishing; a job that keeps

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import { claimJobs, releaseJobs } from "./claim.js";
+import { claimJobs } from "./claim.js";
 import { type ProcessDeps, processJob } from "./process.js";
 import type { Job, JobWaker } from "./types.js";
 
@@ -109,10 +109,12 @@ export class OutboxPump implements JobWaker {
   }
 
   /**
-   * Graceful stop: claim nothing more, let in-flight jobs finish until the deadline, then give
-   * the unfinished ones back so another process takes them at once.
+   * Graceful stop: claim nothing more and let in-flight jobs finish until the deadline. A job
+   * still running then keeps its lease and is taken again when the lease expires, as if this
+   * process had died: handing it back at once could have a second process send a message the
+   * first is still sending.
    */
-  async stop(deadlineMs: number): Promise<{ finished: number; released: number }> {
+  async stop(deadlineMs: number): Promise<{ finished: number; stillRunning: number }> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -126,28 +128,29 @@ export class OutboxPump implements JobWaker {
       }),
     ]);
     clearTimeout(timeout);
-    const left = [...this.inflight.values()].map((p) => p.job);
-    const released = left.length > 0 ? await releaseJobs(this.opts.db, left, this.opts.clock.now()) : 0;
+    const stillRunning = this.inflight.size;
     this.notifyIdle();
-    return { finished: pending.length - left.length, released };
+    return { finished: pending.length - stillRunning, stillRunning };
   }
 }
 
-/** One pass for runtimes without a resident process (Workers): claim due jobs and run them. */
+/**
+ * One pass for runtimes without a resident process (Workers): claim due jobs and run them.
+ * Each round claims no more than it runs at once, so no claimed job waits behind others
+ * while its lease runs out.
+ */
 export async function processDue(opts: Omit<PumpOptions, "pollMs">, maxRounds = 10): Promise<number> {
   let total = 0;
   for (let round = 0; round < maxRounds; round++) {
     const jobs = await claimJobs(opts.db, {
       now: opts.clock.now(),
       leaseMs: opts.leaseMs,
-      limit: opts.batch,
+      limit: Math.min(opts.batch, opts.concurrency),
       ...(opts.random ? { random: opts.random } : {}),
     });
     if (jobs.length === 0) break;
     total += jobs.length;
-    for (let i = 0; i < jobs.length; i += opts.concurrency) {
-      await Promise.all(jobs.slice(i, i + opts.concurrency).map((job) => processJob(opts, job)));
-    }
+    await Promise.all(jobs.map((job) => processJob(opts, job)));
   }
   return total;
 }

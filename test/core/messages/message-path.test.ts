@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../../app/core/clock.js";
 import { queueOutgoing } from "../../../app/core/messages/outgoing.js";
+import { applyStatus } from "../../../app/core/messages/status.js";
 import { processDue } from "../../../app/core/outbox/pump.js";
 import { messages, outboxJobs } from "../../../app/db/schema.js";
 import type { AppDeps } from "../../../app/deps.js";
@@ -114,5 +115,39 @@ describe.each(await backends())("outgoing message path on %s", (backend) => {
     const [job] = await t.db.select().from(outboxJobs);
     expect(job).toMatchObject({ status: "pending", attempts: 1 });
     expect(job!.lastError).toMatch(/503/);
+  });
+});
+
+describe.each(await backends())("status reports on %s", (backend) => {
+  let t: TestDb;
+  let deps: AppDeps;
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    deps = await testDeps(t.db);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("concurrent reports for one message never move it backwards nor lose history", async () => {
+    const { channel } = await seedChannel(deps, "gateway", {});
+    for (let round = 0; round < 5; round++) {
+      const { message } = await queueOutgoing(deps, {
+        channel,
+        peer: { phone: "79115576366" },
+        content: { type: "text", text: "x" },
+        origin: "webhook_api",
+        dedupKey: `race:${round}`,
+      });
+      const sent = (await applyStatus(t.db, message, { status: "sent", at: new Date() }))!;
+      await Promise.all([
+        applyStatus(t.db, sent, { status: "read", at: new Date() }),
+        applyStatus(t.db, sent, { status: "delivered", at: new Date() }),
+      ]);
+      const [row] = await t.db.select().from(messages).where(eq(messages.id, message.id));
+      expect(row!.status).toBe("read");
+      expect(row!.statusHistory.map((h) => h.status).slice(0, 2)).toEqual(["queued", "sent"]);
+      expect(row!.statusHistory.at(-1)!.status).toBe("read");
+    }
   });
 });

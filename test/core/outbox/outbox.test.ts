@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ManualClock, systemClock } from "../../../app/core/clock.js";
 import { silentLogger } from "../../../app/core/logger.js";
-import { claimJobs, completeJob } from "../../../app/core/outbox/claim.js";
+import { claimJobs, completeJob, retryDeadJob } from "../../../app/core/outbox/claim.js";
+import { cleanup } from "../../../app/core/maintenance.js";
 import { enqueueJob } from "../../../app/core/outbox/enqueue.js";
 import { processJob } from "../../../app/core/outbox/process.js";
 import { OutboxPump } from "../../../app/core/outbox/pump.js";
 import { JobRegistry } from "../../../app/core/outbox/registry.js";
 import { PermanentError, RetryableError } from "../../../app/core/outbox/types.js";
 import type { Db } from "../../../app/db/index.js";
-import { outboxJobs, portals } from "../../../app/db/schema.js";
+import { outboxJobs, paceSlots, portals } from "../../../app/db/schema.js";
 import { openDatabase } from "../../../worker/node-db.js";
 import { backends, openTestDb, type TestDb } from "../../support/db.js";
 
@@ -172,13 +173,14 @@ describe.each(await backends())("outbox on %s", (backend) => {
     expect(outcomes).toEqual({
       'slow-down:{"n":1}': "retry",
       'hopeless:{"n":2}': "dead",
-      "unknown-kind:{}": "dead",
+      "unknown-kind:{}": "retry",
       'hopeless:{"wrong":true}': "dead",
     });
     const rows = await t.db.select().from(outboxJobs);
     const slow = rows.find((r) => r.kind === "slow-down")!;
     expect(slow.runAt.getTime() - clock.now().getTime()).toBe(42_000);
     expect(rows.find((r) => r.kind === "unknown-kind")!.lastError).toBe("no handler registered for job kind unknown-kind");
+    expect(rows.find((r) => r.kind === "unknown-kind")!.status).toBe("pending");
     expect(rows.find((r) => (r.payload as { wrong?: boolean }).wrong)!.lastError).toMatch(/^invalid payload for hopeless/);
   });
 
@@ -262,17 +264,19 @@ describe.each(await backends())("outbox on %s", (backend) => {
     expect(Math.max(...channel(300).map((r) => r.start))).toBeLessThan(lastA.start);
   });
 
-  it("stop() lets in-flight jobs finish until the deadline, then releases their leases", async () => {
+  it("stop() lets in-flight jobs finish until the deadline; a job still running keeps its lease, so nobody sends it twice", async () => {
     await reset();
     let release!: () => void;
     const blocked = new Promise<void>((r) => {
       release = r;
     });
+    let stuckRuns = 0;
     const registry = new JobRegistry()
       .register("quick", { schema: numbered, async handle() {} })
       .register("stuck", {
         schema: numbered,
         async handle() {
+          stuckRuns++;
           await blocked;
         },
       });
@@ -281,10 +285,73 @@ describe.each(await backends())("outbox on %s", (backend) => {
     const pump = new OutboxPump({ db: t.db, registry, clock: systemClock, logger: silentLogger, pollMs: 5, batch: 10, concurrency: 4, leaseMs: 60_000 });
     pump.start();
     await waitFor(async () => (await countByStatus(t.db, "done")) === 1 && pump.inflightCount === 1);
-    const result = await pump.stop(50);
-    expect(result).toEqual({ finished: 0, released: 1 });
-    const [stuck] = await t.db.select().from(outboxJobs).where(eq(outboxJobs.kind, "stuck"));
-    expect(stuck).toMatchObject({ status: "pending", attempts: 0, leaseToken: null });
+    expect(await pump.stop(50)).toEqual({ finished: 0, stillRunning: 1 });
+    // another process finds nothing to claim while the first still holds the lease
+    expect(await claimJobs(t.db, { now: new Date(), leaseMs: 60_000, limit: 10 })).toHaveLength(0);
     release();
+    await waitFor(async () => (await countByStatus(t.db, "done")) === 2);
+    expect(stuckRuns).toBe(1);
+  });
+
+  it("a stale holder finishing late does not free the pace slot of the job's new holder", async () => {
+    await reset();
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const pace = { key: "channel:S", minIntervalMs: 0, jitterMs: 0 };
+    await enqueueJob(t.db, { kind: "k", payload: { n: 1 }, pace, maxAttempts: 5 }, clock.now());
+    await enqueueJob(t.db, { kind: "k", payload: { n: 2 }, pace, maxAttempts: 5, runAt: new Date(clock.now().getTime() + 1) }, clock.now());
+    const [stale] = await claimJobs(t.db, { now: clock.now(), leaseMs: 1000, limit: 5 });
+    clock.advance(1000);
+    const [fresh] = await claimJobs(t.db, { now: clock.now(), leaseMs: 60_000, limit: 5 });
+    expect(fresh!.id).toBe(stale!.id);
+    expect(await completeJob(t.db, stale!, clock.now())).toBe(false);
+    // the channel is still busy with the re-claimed job: its second job must wait
+    expect(await claimJobs(t.db, { now: clock.now(), leaseMs: 60_000, limit: 5 })).toHaveLength(0);
+    expect(await completeJob(t.db, fresh!, clock.now())).toBe(true);
+    const [second] = await claimJobs(t.db, { now: clock.now(), leaseMs: 60_000, limit: 5 });
+    expect(second!.payload).toEqual({ n: 2 });
+  });
+
+  it("an admin retry of a dead paced job brings it back even after maintenance dropped idle slots", async () => {
+    await reset();
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const registry = new JobRegistry().register("doomed", {
+      schema: numbered,
+      async handle() {
+        throw new PermanentError("no");
+      },
+    });
+    await enqueueJob(t.db, { kind: "doomed", payload: { n: 1 }, pace: { key: "channel:D", minIntervalMs: 0, jitterMs: 0 }, maxAttempts: 3 }, clock.now());
+    const [job] = await claimJobs(t.db, { now: clock.now(), leaseMs: 1000, limit: 5 });
+    expect(await processJob({ db: t.db, registry, clock, logger: silentLogger }, job!)).toBe("dead");
+    clock.advance(3 * 24 * 3600_000);
+    await cleanup(t.db, clock.now());
+    await t.db.delete(paceSlots); // even if the slot went missing
+    expect(await retryDeadJob(t.db, job!.id, clock.now())).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await claimJobs(t.db, { now: clock.now(), leaseMs: 1000, limit: 5 })).toHaveLength(1);
+  });
+
+  it("a job kind this version does not know waits for a newer process instead of dying at once", async () => {
+    await reset();
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    await enqueueJob(t.db, { kind: "from.the.future", payload: {}, maxAttempts: 3 }, clock.now());
+    const [job] = await claimJobs(t.db, { now: clock.now(), leaseMs: 1000, limit: 5 });
+    expect(await processJob({ db: t.db, registry: new JobRegistry(), clock, logger: silentLogger }, job!)).toBe("retry");
+  });
+
+  it("a job whose lease ran out before it started is not run", async () => {
+    await reset();
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    let ran = 0;
+    const registry = new JobRegistry().register("k", {
+      schema: numbered,
+      async handle() {
+        ran++;
+      },
+    });
+    await enqueueJob(t.db, { kind: "k", payload: { n: 1 }, maxAttempts: 3 }, clock.now());
+    const [job] = await claimJobs(t.db, { now: clock.now(), leaseMs: 1000, limit: 5 });
+    clock.advance(1000);
+    expect(await processJob({ db: t.db, registry, clock, logger: silentLogger }, job!)).toBe("lost");
+    expect(ran).toBe(0);
   });
 });

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { AppError } from "../../core/errors.js";
+import type { Db } from "../../db/index.js";
+import type { AppDeps } from "../../deps.js";
+import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
+import {
+  assertPortalEndpoint,
+  decryptPortalAuth,
+  type FreshTokens,
+  lockPortal,
+  markNeedsReinstall,
+  type PortalAuth,
+  storeFreshTokens,
+} from "./portal-auth.js";
+
+export type Bitrix24Deps = Pick<AppDeps, "db" | "keyring" | "config" | "fetch" | "clock" | "logger">;
+
+/** reference/bitrix24.md 2.1: the answer of `GET /oauth/token/?grant_type=refresh_token...`. */
+const refreshAnswerSchema = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.coerce.number().int().positive().optional(),
+  client_endpoint: z.string().optional(),
+  server_endpoint: z.string().optional(),
+  member_id: z.string().optional(),
+  scope: z.string().optional(),
+});
+const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+
+const ACCESS_TOKEN_LIFETIME_S = 3600;
+
+/** In-process single flight: one refresh promise per portal per database handle (one per process). */
+const inFlight = new WeakMap<Db, Map<string, Promise<PortalAuth>>>();
+
+/**
+ * Gets the portal a new token pair after `rejectedAccessToken` met `expired_token`.
+ * Refresh tokens are single-use (reference/bitrix24.md 2.1: "serialize refresh per member_id"),
+ * so callers in this process share one promise, and instances take turns on the portal row
+ * (`select ... for update`). Whoever gets the lock re-reads the row first: if the stored access
+ * token is no longer the rejected one, another caller already refreshed and its pair is used.
+ */
+export function refreshPortalTokens(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
+  let perDb = inFlight.get(deps.db);
+  if (!perDb) {
+    perDb = new Map();
+    inFlight.set(deps.db, perDb);
+  }
+  const running = perDb.get(memberId);
+  if (running) return running;
+  const flights = perDb;
+  const started = refreshUnderLock(deps, memberId, rejectedAccessToken).finally(() => flights.delete(memberId));
+  flights.set(memberId, started);
+  return started;
+}
+
+async function refreshUnderLock(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
+  const outcome = await deps.db.transaction(async (tx): Promise<PortalAuth | Bitrix24ReinstallNeededError> => {
+    const row = await lockPortal(tx, memberId);
+    if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
+    const current = await decryptPortalAuth(deps.keyring, row);
+    if (current.accessToken !== rejectedAccessToken) return current;
+    try {
+      const fresh = await requestRefresh(deps, current);
+      return await storeFreshTokens(tx, deps.keyring, row, fresh, deps.clock.now());
+    } catch (err) {
+      if (!(err instanceof Bitrix24ReinstallNeededError)) throw err;
+      // returned, not thrown, so that the status change commits with the lock released
+      await markNeedsReinstall(tx, row.id, deps.clock.now());
+      deps.logger.warn("bitrix24: refresh token refused, portal needs a reinstall", { member_id: memberId, domain: row.domain, error: err.code });
+      return err;
+    }
+  });
+  if (outcome instanceof Bitrix24ReinstallNeededError) throw outcome;
+  return outcome;
+}
+
+/** One call to the OAuth server. `client_secret` goes there and nowhere else (reference/bitrix24.md 2.1). */
+async function requestRefresh(deps: Bitrix24Deps, current: PortalAuth): Promise<FreshTokens> {
+  const { BITRIX24_CLIENT_ID: clientId, BITRIX24_CLIENT_SECRET: clientSecret, BITRIX24_OAUTH_URL: oauthUrl } = deps.config;
+  if (!clientId || !clientSecret) {
+    throw new Bitrix24Error("not_configured", "BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET are needed to refresh Bitrix24 tokens");
+  }
+  const url = new URL(`${oauthUrl}/oauth/token/`);
+  url.searchParams.set("grant_type", "refresh_token");
+  url.searchParams.set("client_id", clientId);
+  url.searchParams.set("client_secret", clientSecret);
+  url.searchParams.set("refresh_token", current.refreshToken);
+
+  let res: Response;
+  try {
+    res = await deps.fetch(url.toString(), { headers: { accept: "application/json" }, signal: AbortSignal.timeout(20_000) });
+  } catch (err) {
+    throw new Bitrix24RetryableError("network", `Bitrix24 OAuth server unreachable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  const failure = oauthErrorSchema.safeParse(body);
+  if (failure.success) {
+    const { error, error_description: description = "" } = failure.data;
+    // invalid_grant: the refresh token expired or was used already; only a new install brings a new one
+    if (error === "invalid_grant") throw new Bitrix24ReinstallNeededError(error, `token refresh refused: ${error} ${description}`.trim(), res.status);
+    if (res.status >= 500) throw new Bitrix24RetryableError(error, `Bitrix24 OAuth server error ${res.status}: ${error}`);
+    throw new Bitrix24Error(error, `token refresh refused: ${error} ${description}`.trim(), res.status);
+  }
+  if (!res.ok) {
+    if (res.status >= 500 || res.status === 429) throw new Bitrix24RetryableError("oauth_unavailable", `Bitrix24 OAuth server answered ${res.status}`);
+    throw new Bitrix24Error("oauth_failed", `Bitrix24 OAuth server answered ${res.status}`, res.status);
+  }
+  const answer = refreshAnswerSchema.safeParse(body);
+  if (!answer.success) throw new Bitrix24Error("bad_response", "Bitrix24 OAuth server sent an answer without a token pair");
+  const a = answer.data;
+  if (a.member_id !== undefined && a.member_id !== current.memberId) {
+    throw new Bitrix24Error("member_mismatch", "Bitrix24 OAuth server answered for another portal");
+  }
+  // The answer's `domain` is the OAuth server itself; the portal is named by client_endpoint (2.1).
+  let clientEndpoint = current.clientEndpoint;
+  if (a.client_endpoint) {
+    try {
+      clientEndpoint = assertPortalEndpoint(a.client_endpoint, deps.config.OUTBOUND_ALLOW_LOOPBACK);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      throw new Bitrix24Error("bad_response", `Bitrix24 OAuth server named an unusable portal endpoint: ${err.message}`);
+    }
+  }
+  return {
+    accessToken: a.access_token,
+    refreshToken: a.refresh_token,
+    expiresAt: new Date(deps.clock.now().getTime() + (a.expires_in ?? ACCESS_TOKEN_LIFETIME_S) * 1000),
+    clientEndpoint,
+    serverEndpoint: a.server_endpoint,
+    scope: a.scope,
+  };
+}

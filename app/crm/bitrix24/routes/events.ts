@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../../../core/errors.js";
+import type { AppEnv } from "../../../deps.js";
+import { verifyApplicationToken, verifyInstallEventToken } from "../application-token.js";
+import { grantFromInstallAuth, installAuthOf, installPortal, uninstallPortal } from "../install.js";
+import { bitrix24BodyLimit, readBracketBody } from "./form-body.js";
+
+/** Just enough to authenticate: every event carries auth[member_id] and auth[application_token] (1.4). */
+const eventEnvelopeSchema = z.object({
+  event: z.string().min(1),
+  auth: z.looseObject({ member_id: z.string().min(1), application_token: z.string().min(1) }),
+});
+
+const uninstallDataSchema = z.object({ data: z.looseObject({ CLEAN: z.coerce.string().optional() }).optional() });
+
+/**
+ * POST /b24/events. ONAPPINSTALL stores the portal (install.ts); every other event must carry
+ * the application_token stored for its member_id, or gets 401 and changes nothing.
+ * ONAPPUNINSTALL deletes the credentials. Other events are acknowledged and not acted on yet.
+ */
+export const bitrix24Events = new Hono<AppEnv>().post("/b24/events", bitrix24BodyLimit, async (c) => {
+  const deps = c.var.deps;
+  const form = await readBracketBody(c);
+  const envelope = eventEnvelopeSchema.safeParse(form);
+  if (!envelope.success) throw new AppError("unauthorized", "Bitrix24 event without event name, auth[member_id] or auth[application_token]");
+  const { event, auth } = envelope.data;
+  const name = event.toUpperCase();
+
+  if (name === "ONAPPINSTALL") {
+    await verifyInstallEventToken(deps.db, deps.keyring, auth.member_id, auth.application_token);
+    await installPortal(deps, grantFromInstallAuth(installAuthOf(form)));
+    return c.json({ ok: true });
+  }
+
+  const portal = await verifyApplicationToken(deps.db, deps.keyring, auth.member_id, auth.application_token);
+  if (name === "ONAPPUNINSTALL") {
+    const clean = uninstallDataSchema.safeParse(form).data?.data?.CLEAN === "1";
+    await uninstallPortal(deps, portal, clean);
+    return c.json({ ok: true });
+  }
+  return c.json({ ok: true, ignored: name });
+});

@@ -1,0 +1,151 @@
+import { Hono } from "hono";
+import { type BracketObject, parseBracketForm } from "../../../app/crm/bitrix24/bracket-form.js";
+import { type FakeServer, startFake } from "../../support/fake-server.js";
+
+export const FAKE_CLIENT_ID = "local.6650a1b2c3d4e5.12345678";
+export const FAKE_CLIENT_SECRET = "fake-client-secret-0123456789abcdef";
+
+export interface RestCall {
+  /** Host header: which domain the client called */
+  host: string;
+  method: string;
+  body: BracketObject;
+}
+
+export interface CannedAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** `time` block of a REST answer (reference/bitrix24.md 2.3). */
+const timeBlock = () => {
+  const now = Date.now() / 1000;
+  return { start: now, finish: now, duration: 0.01, processing: 0.001, date_start: "", date_finish: "", operating_reset_at: Math.floor(now) + 600, operating: 0 };
+};
+
+/**
+ * A Bitrix24 portal and its OAuth server on one loopback port: REST at `/rest/<method>.json`
+ * (form-encoded bodies, `auth=<access_token>`), refresh at `GET /oauth/token/`. Refresh tokens
+ * are single-use, as the sheet tells us to assume (2.1). Answers follow the sheet's shapes.
+ */
+export class FakeBitrix24 {
+  server!: FakeServer;
+  /** `127.0.0.1:<port>`: the portal's DOMAIN */
+  host = "";
+  readonly accessTokens = new Set<string>();
+  readonly refreshTokens = new Set<string>();
+  readonly restCalls: RestCall[] = [];
+  readonly refreshCalls: URLSearchParams[] = [];
+  /** answers given instead of the normal one to the next calls of a method, in order */
+  readonly canned = new Map<string, CannedAnswer[]>();
+  /** the next refresh answers this instead */
+  refreshOverride: CannedAnswer | undefined;
+  /** client_endpoint in refresh answers; a new value is how a domain change shows */
+  clientEndpoint = "";
+  /** slows refreshes down so that concurrent callers overlap */
+  refreshDelayMs = 0;
+  private serial = 0;
+  private readonly memberOf = new Map<string, string>();
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async start(): Promise<this> {
+    this.server = await startFake(this.routes());
+    this.host = new URL(this.server.url).host;
+    this.clientEndpoint = `${this.server.url}/rest/`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** A token pair the portal accepts, as an install would hand out. */
+  issuePair(memberId: string): { accessToken: string; refreshToken: string } {
+    this.serial += 1;
+    const pair = { accessToken: `at${this.serial}x${Math.random().toString(36).slice(2, 10)}`, refreshToken: `rt${this.serial}x${Math.random().toString(36).slice(2, 10)}` };
+    this.accessTokens.add(pair.accessToken);
+    this.refreshTokens.add(pair.refreshToken);
+    this.memberOf.set(pair.refreshToken, memberId);
+    return pair;
+  }
+
+  /** The access token's hour is over: the portal answers expired_token from now on. */
+  expire(accessToken: string): void {
+    this.accessTokens.delete(accessToken);
+  }
+
+  answerNext(method: string, ...answers: CannedAnswer[]): void {
+    this.canned.set(method, [...(this.canned.get(method) ?? []), ...answers]);
+  }
+
+  callsOf(method: string): RestCall[] {
+    return this.restCalls.filter((c) => c.method === method);
+  }
+
+  private routes(): Hono {
+    const app = new Hono();
+    app.get("/oauth/token/", async (c) => {
+      const q = new URL(c.req.url).searchParams;
+      this.refreshCalls.push(q);
+      if (this.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, this.refreshDelayMs));
+      if (this.refreshOverride) {
+        const answer = this.refreshOverride;
+        this.refreshOverride = undefined;
+        return c.json(answer.body, answer.status as 400);
+      }
+      if (q.get("client_id") !== FAKE_CLIENT_ID || q.get("client_secret") !== FAKE_CLIENT_SECRET) {
+        return c.json({ error: "invalid_client", error_description: "Invalid client credentials" }, 401);
+      }
+      const old = q.get("refresh_token") ?? "";
+      if (q.get("grant_type") !== "refresh_token" || !this.refreshTokens.delete(old)) {
+        return c.json({ error: "invalid_grant", error_description: "Invalid grant" }, 400);
+      }
+      const memberId = this.memberOf.get(old) ?? "";
+      const pair = this.issuePair(memberId);
+      return c.json({
+        access_token: pair.accessToken,
+        refresh_token: pair.refreshToken,
+        expires: Math.floor(Date.now() / 1000) + 3600,
+        expires_in: 3600,
+        scope: "crm,imopenlines,imconnector,bizproc,messageservice,placement",
+        domain: "oauth.bitrix.info",
+        server_endpoint: "https://oauth.bitrix.info/rest/",
+        status: "L",
+        client_endpoint: this.clientEndpoint,
+        member_id: memberId,
+        user_id: 1,
+      });
+    });
+    app.post("/rest/:method{.+}", async (c) => {
+      const method = c.req.param("method").replace(/\.json$/, "");
+      const body = parseBracketForm(await c.req.text());
+      this.restCalls.push({ host: c.req.header("host") ?? "", method, body });
+      const canned = this.canned.get(method)?.shift();
+      if (canned) return c.json(canned.body, canned.status as 400);
+      if (typeof body.auth !== "string" || !this.accessTokens.has(body.auth)) {
+        return c.json({ error: "expired_token", error_description: "The access token provided has expired." }, 401);
+      }
+      if (method === "app.info") {
+        return c.json({ result: { ID: "7", CODE: FAKE_CLIENT_ID, VERSION: 1, STATUS: "L", INSTALLED: true, PAYMENT_EXPIRED: "N", DAYS: null, LICENSE: "ru_project" }, time: timeBlock() });
+      }
+      if (method === "batch") {
+        const cmd = typeof body.cmd === "object" && !Array.isArray(body.cmd) ? body.cmd : {};
+        const result: Record<string, unknown> = {};
+        const errors: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(cmd)) {
+          const [sub = "", query = ""] = String(value).split("?", 2);
+          if (sub === "fail.me") errors[key] = { error: "ERROR_CORE", error_description: "asked to fail" };
+          else result[key] = { method: sub, params: parseBracketForm(query) };
+        }
+        // PHP's json_encode turns an empty keyed array into []
+        return c.json({ result: { result, result_error: Object.keys(errors).length ? errors : [], result_total: [], result_next: [], result_time: [] }, time: timeBlock() });
+      }
+      const { auth: _auth, ...params } = body;
+      return c.json({ result: { method, params }, time: timeBlock() });
+    });
+    return app;
+  }
+}
