@@ -21,21 +21,36 @@ const MAX_DELAY_SECONDS = 12 * 3600;
 /** A due job the consumer could not claim (paced channel, full batch) is looked at again this soon. */
 const BUSY_RETRY_SECONDS = 2;
 
-/** Collects the ids of jobs enqueued while a request runs; they are dispatched after the response. */
-export class CollectingWaker implements JobWaker {
-  private readonly ids = new Set<string>();
+/**
+ * Dispatches jobs as soon as a request enqueues them, without holding up its answer: the
+ * request registers `settled()` with waitUntil. Starting at once (not after the response)
+ * lets a webhook-API call with `wait` see its message go out within the same request.
+ * Each job id is dispatched once however often it is woken.
+ */
+export class EagerWaker implements JobWaker {
+  private readonly seen = new Set<string>();
+  private readonly running: Array<Promise<void>> = [];
+
+  constructor(private readonly dispatch: (jobIds: string[]) => Promise<void>) {}
 
   wake(jobIds: string[]): void {
-    for (const id of jobIds) this.ids.add(id);
+    const fresh = jobIds.filter((id) => !this.seen.has(id));
+    for (const id of fresh) this.seen.add(id);
+    if (fresh.length > 0) this.running.push(this.dispatch(fresh));
   }
 
   get jobIds(): string[] {
-    return [...this.ids];
+    return [...this.seen];
+  }
+
+  /** Resolves when every dispatch started so far has finished, successfully or not. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.running);
   }
 }
 
 /**
- * After a response: the job ids go to the Queue (so they are processed even if this isolate is
+ * For woken jobs: the ids go to the Queue (so they are processed even if this isolate is
  * cut off), then they are processed right here for low latency. Whichever of the two comes
  * first claims the job; the other finds nothing due.
  */

@@ -11,7 +11,7 @@ import { createKeyring } from "../app/core/secrets.js";
 import { type Db, schema } from "../app/db/index.js";
 import { createApp } from "../app/index.js";
 import { buildRegistry, type JobDeps } from "../app/jobs.js";
-import { CollectingWaker, consumeJobBatch, dispatchWokenJobs, type JobMessage } from "./cloudflare-jobs.js";
+import { consumeJobBatch, dispatchWokenJobs, EagerWaker, type JobMessage } from "./cloudflare-jobs.js";
 import { R2FileStore } from "./r2-file-store.js";
 
 /** The bindings of wrangler.toml; every other env entry is a string config variable. */
@@ -121,21 +121,17 @@ export default {
       return misconfigured(err, fallbackLogger);
     }
     const { db, close } = openDb(isolate.config);
-    const waker = new CollectingWaker();
-    let response: Response;
-    try {
-      response = await createApp({ ...isolate.base, db, queue: waker }).fetch(request);
-    } catch (err) {
-      ctx.waitUntil(close());
-      throw err;
-    }
-    // Jobs enqueued by this request run after the answer has gone; the connection closes last.
-    ctx.waitUntil(
-      dispatchWokenJobs(waker.jobIds, isolate.jobs, jobRunner(isolate, db), isolate.base.logger)
-        .catch((err: unknown) => isolate.base.logger.error("job dispatch after response failed", { error: describe(err) }))
-        .finally(close),
+    const waker = new EagerWaker((ids) =>
+      dispatchWokenJobs(ids, isolate.jobs, jobRunner(isolate, db), isolate.base.logger).catch((err: unknown) =>
+        isolate.base.logger.error("job dispatch failed", { error: describe(err) }),
+      ),
     );
-    return response;
+    // Jobs enqueued by this request start at once and may outlive the answer; the connection closes last.
+    try {
+      return await createApp({ ...isolate.base, db, queue: waker }).fetch(request);
+    } finally {
+      ctx.waitUntil(waker.settled().finally(close));
+    }
   },
 
   async queue(batch: MessageBatch<unknown>, env: WorkerEnv): Promise<void> {

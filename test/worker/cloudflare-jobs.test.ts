@@ -8,7 +8,7 @@ import { enqueueJob } from "../../app/core/outbox/enqueue.js";
 import { processDue } from "../../app/core/outbox/pump.js";
 import { outboxJobs } from "../../app/db/schema.js";
 import { buildRegistry } from "../../app/jobs.js";
-import { CollectingWaker, consumeJobBatch, dispatchWokenJobs, type JobMessage } from "../../worker/cloudflare-jobs.js";
+import { consumeJobBatch, dispatchWokenJobs, EagerWaker, type JobMessage } from "../../worker/cloudflare-jobs.js";
 import { openTestDb, type TestDb } from "../support/db.js";
 import { testDeps } from "../support/deps.js";
 
@@ -84,13 +84,14 @@ describe("Workers job dispatch and queue consumer", () => {
   const status = async (id: string) =>
     (await t.db.select({ status: outboxJobs.status }).from(outboxJobs).where(eq(outboxJobs.id, id)))[0]?.status;
 
-  it("sends each woken job once to the Queue and runs it after the response", async () => {
+  it("sends each woken job once to the Queue and runs it at once, without waiting for the response", async () => {
     const id = await enqueue("woken");
-    const waker = new CollectingWaker();
-    waker.wake([id]);
-    waker.wake([id]);
     const { queue, sent } = recordingQueue();
-    await dispatchWokenJobs(waker.jobIds, queue, runDue, silentLogger);
+    const waker = new EagerWaker((ids) => dispatchWokenJobs(ids, queue, runDue, silentLogger));
+    waker.wake([id]);
+    waker.wake([id]);
+    await waker.settled();
+    expect(waker.jobIds).toEqual([id]);
     expect(sent).toEqual([[{ jobId: id }]]);
     expect(await status(id)).toBe("done");
   });

@@ -11,7 +11,11 @@ import type { Db } from "../../app/db/index.js";
 import { files, outboxJobs } from "../../app/db/schema.js";
 import { buildWorkersBundle } from "../../worker/workers-bundle.js";
 import { openTestDb, postgresAvailable, type TestDb } from "../support/db.js";
-import { TEST_ENCRYPTION_KEY } from "../support/deps.js";
+import { TEST_ENCRYPTION_KEY, testDeps } from "../support/deps.js";
+import { seedChannel } from "../support/channels.js";
+import { createWebhookToken } from "../../app/core/webhook-tokens.js";
+import { Recorder, serveFake } from "../providers/provider-fake.js";
+import { createWappiFake, WAPPI_PROFILE, WAPPI_TOKEN } from "../providers/wappi/fake.js";
 
 /**
  * The production Workers path end to end: the bundle `wrangler deploy` would upload, run in
@@ -60,7 +64,8 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
       modulesRoot: outDir,
       compatibilityDate: "2026-04-20",
       compatibilityFlags: ["nodejs_compat"],
-      bindings: { DATABASE_URL: t.url!, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PUBLIC_URL, LOG_LEVEL: "silent" },
+      // loopback is allowed so the worker can reach the provider fake of the webhook-API test
+      bindings: { DATABASE_URL: t.url!, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PUBLIC_URL, LOG_LEVEL: "silent", OUTBOUND_ALLOW_LOOPBACK: "true" },
       queueProducers: { JOBS: QUEUE },
       queueConsumers: { [QUEUE]: { maxBatchSize: 10, maxBatchTimeout: 0.1, maxRetries: 2 } },
       r2Buckets: ["FILES"],
@@ -72,6 +77,30 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
     await mf?.dispose();
     await t?.close();
     if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it("a webhook-API send is queued, dispatched by the worker and reaches the provider fake on loopback", async () => {
+    const recorder = new Recorder();
+    const fake = await serveFake((r) => createWappiFake(r, "whatsapp"), recorder);
+    try {
+      const deps = await testDeps(t.db);
+      const { channel } = await seedChannel(deps, "wappi", { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, apiUrl: fake.url });
+      const { token } = await createWebhookToken(deps, channel);
+      const res = await mf.dispatchFetch(
+        `http://localhost/rest/webhook/wa/${token}/sendText?phone_number=8%20911%20557-63-66&body=Hello%20from%20Workers&wait=8`,
+      );
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { ok: boolean; status: string; message_id: string };
+      expect(body).toMatchObject({ ok: true, status: "sent" });
+      const sends = recorder.requests.filter((r) => r.path === "/api/sync/message/send");
+      expect(sends).toHaveLength(1);
+      expect(JSON.parse(sends[0]!.body)).toEqual({ body: "Hello from Workers", recipient: "79115576366" });
+      expect(recorder.violations).toEqual([]);
+      const [job] = await t.db.select().from(outboxJobs).where(eq(outboxJobs.dedupKey, `message.send:${body.message_id}`));
+      expect(job?.status).toBe("done");
+    } finally {
+      await fake.close();
+    }
   });
 
   it("answers /health from the bundle with runtime workers and a live database", async () => {
