@@ -5,13 +5,18 @@ import { AppError } from "../../core/errors.js";
 import { gatewayHeartbeat, gatewayIncoming, gatewayNext, gatewayResult } from "../../core/gateway.js";
 import { peerFromKey } from "../../core/peer.js";
 import type { AppEnv } from "../../deps.js";
-import { readParams } from "../request-params.js";
+import { parseParams, readParams as readRawParams } from "../webhook/params.js";
 
 /**
  * The Android phone gateway's side of the protocol (docs/phone-gateway.md). Every endpoint takes
  * GET query parameters or a POST form/JSON body, because phone automation apps (Automagic,
  * Tasker, MacroDroid) make either easily. The path token is the channel's gateway secret.
  */
+/** Phones post the same way integrators do: the webhook API's reader (query, form, JSON, multipart). */
+async function readParams<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  return parseParams(schema, await readRawParams(c));
+}
+
 async function phoneChannel(c: Context<AppEnv>): Promise<Channel> {
   const channel = await findChannelByHookSecret(c.var.deps.db, "gateway", c.req.param("token") ?? "");
   if (!channel) throw new AppError("invalid_token", "unknown gateway token");
@@ -39,7 +44,7 @@ const incomingParams = z.object({
 const yes = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
 const heartbeatParams = z.object({
   battery: z.coerce.number().min(0).max(100).optional(),
-  charging: z.union([z.boolean(), yes]).optional(),
+  charging: yes.optional(),
   app_version: z.string().max(100).optional(),
 });
 
