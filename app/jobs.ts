@@ -1,4 +1,5 @@
 import { registerMaintenance } from "./core/maintenance.js";
+import { registerLateStatusJob } from "./core/messages/record-status.js";
 import { registerSendJob } from "./core/messages/send-job.js";
 import { registerPolling } from "./core/polling.js";
 import { JobRegistry } from "./core/outbox/registry.js";
@@ -15,6 +16,7 @@ export function buildRegistry(deps: JobDeps): JobRegistry {
   const registry = new JobRegistry();
   registerMaintenance(registry);
   registerSendJob(registry, deps);
+  registerLateStatusJob(registry, deps);
   registerPolling(registry, deps);
   return registry;
 }

@@ -6,7 +6,8 @@ import type { ChannelState, Peer, ProviderEvent } from "../providers/types.js";
 import { type Channel, channelCredentials, pacingOf } from "./channels.js";
 import { hashToken } from "./tokens.js";
 import { recordProviderEvents } from "./messages/inbound.js";
-import { applyStatus, type Message } from "./messages/status.js";
+import { recordStatus } from "./messages/record-status.js";
+import type { Message, StatusChange } from "./messages/status.js";
 import { parsePhone } from "./phone.js";
 
 /** A phone that sent no heartbeat for this long is shown as offline. */
@@ -33,7 +34,7 @@ async function failAbandoned(deps: GatewayDeps, channel: Channel, maxAttempts: n
     .from(messages)
     .where(and(queuedFor(channel.id), lte(messages.gatewayLeaseUntil, now), gte(messages.gatewayAttempts, maxAttempts)));
   for (const m of stuck) {
-    await applyStatus(deps.db, m, {
+    await recordStatus(deps, m, {
       status: "failed",
       at: now,
       errorCode: "phone_no_result",
@@ -114,22 +115,26 @@ export async function gatewayResult(deps: GatewayDeps, channel: Channel, result:
   if (message.status === "queued") {
     await deps.db.update(messages).set({ gatewayLeaseUntil: null }).where(eq(messages.id, message.id));
   }
-  if (result.status === "failed") {
-    return (
-      (await applyStatus(deps.db, message, {
-        status: "failed",
-        at: now,
-        errorCode: result.reason === "no_messenger" ? "no_messenger" : "phone_failed",
-        reason: result.reason ?? "the phone could not send the message",
-      })) ?? message
-    );
-  }
-  // the phone's own id space is ours: the message id is the provider id, so later statuses find it
+  const jobIds: string[] = [];
+  const record = async (m: Message, change: StatusChange): Promise<Message> => {
+    const { message: updated, jobId } = await recordStatus(deps, m, change);
+    if (jobId) jobIds.push(jobId);
+    return updated ?? m;
+  };
   let current = message;
-  if (current.status === "queued") {
-    current = (await applyStatus(deps.db, current, { status: "sent", at: now, providerMessageId: current.id })) ?? current;
+  if (result.status === "failed") {
+    current = await record(current, {
+      status: "failed",
+      at: now,
+      errorCode: result.reason === "no_messenger" ? "no_messenger" : "phone_failed",
+      reason: result.reason ?? "the phone could not send the message",
+    });
+  } else {
+    // the phone's own id space is ours: the message id is the provider id, so later statuses find it
+    if (current.status === "queued") current = await record(current, { status: "sent", at: now, providerMessageId: current.id });
+    if (result.status !== "sent") current = await record(current, { status: result.status, at: now });
   }
-  if (result.status !== "sent") current = (await applyStatus(deps.db, current, { status: result.status, at: now })) ?? current;
+  if (jobIds.length > 0) await deps.queue.wake(jobIds);
   return current;
 }
 

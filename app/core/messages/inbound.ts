@@ -6,12 +6,10 @@ import type { Channel } from "../channels.js";
 import { enqueueJob } from "../outbox/enqueue.js";
 import { peerKey } from "../peer.js";
 import { upsertConversation } from "./outgoing.js";
-import { applyStatus } from "./status.js";
+import { deferStatus, findByProviderId, type LateStatus, recordStatus } from "./record-status.js";
 
 /** Job kind that carries a client's message into the bound CRM chat (handled by crm/*). */
 export const CRM_DELIVER_JOB = "crm.deliver_incoming";
-/** Job kind that reports a delivery/read status of a CRM-originated message back to the CRM. */
-export const CRM_STATUS_JOB = "crm.report_status";
 
 export interface RecordResult {
   stored: number;
@@ -106,31 +104,25 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
         }
       }
     } else if (event.type === "status") {
-      const [message] = await deps.db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.channelId, channel.id), eq(messages.providerMessageId, event.providerMessageId)));
-      if (!message) continue;
-      const jobId = await deps.db.transaction(async (tx) => {
-        const updated = await applyStatus(tx, message, {
+      const message = await findByProviderId(deps.db, channel.id, event.providerMessageId);
+      if (!message) {
+        const late: LateStatus = {
+          channelId: channel.id,
+          providerMessageId: event.providerMessageId,
           status: event.status,
-          at: event.at,
+          at: event.at.toISOString(),
           ...(event.reason ? { reason: event.reason } : {}),
-        });
-        if (!updated || !binding || !message.crmMessageId) return updated ? "" : undefined;
-        const { job } = await enqueueJob(
-          tx,
-          {
-            kind: CRM_STATUS_JOB,
-            payload: { messageId: message.id, status: event.status },
-            dedupKey: `${CRM_STATUS_JOB}:${message.id}:${event.status}`,
-            maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-          },
-          now,
-        );
-        return job.id;
+        };
+        await deferStatus(deps, late, event.eventId);
+        result.statuses++;
+        continue;
+      }
+      const { message: updated, jobId } = await recordStatus(deps, message, {
+        status: event.status,
+        at: event.at,
+        ...(event.reason ? { reason: event.reason } : {}),
       });
-      if (jobId !== undefined) result.statuses++;
+      if (updated) result.statuses++;
       if (jobId) result.jobIds.push(jobId);
     } else {
       await deps.db

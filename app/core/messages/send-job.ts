@@ -8,7 +8,8 @@ import type { JobRegistry } from "../outbox/registry.js";
 import { PermanentError } from "../outbox/types.js";
 import { peerFromKey } from "../peer.js";
 import { SEND_JOB } from "./outgoing.js";
-import { applyStatus, type Message } from "./status.js";
+import { recordStatus } from "./record-status.js";
+import type { Message } from "./status.js";
 
 const payload = z.object({ messageId: z.uuid() });
 
@@ -54,10 +55,10 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
           content: contentOf(message),
           messageId: message.id,
         });
-        await applyStatus(deps.db, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
+        await recordStatus(deps, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
       } catch (err) {
         if (err instanceof PermanentError) {
-          await applyStatus(deps.db, message, {
+          await recordStatus(deps, message, {
             status: "failed",
             at: deps.clock.now(),
             reason: err.message,
@@ -71,7 +72,7 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
       const message = await loadMessage(deps, messageId);
       // a message the provider already took (dead-lettered for a lease that ran out after) is not failed
       if (message?.status === "queued") {
-        await applyStatus(deps.db, message, { status: "failed", at: deps.clock.now(), reason: error });
+        await recordStatus(deps, message, { status: "failed", at: deps.clock.now(), reason: error });
       }
     },
   });

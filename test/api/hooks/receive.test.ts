@@ -6,6 +6,12 @@ import type { AppDeps } from "../../../app/deps.js";
 import { createApp } from "../../../app/index.js";
 import incoming from "../../../app/providers/wappi/fixtures/webhook-incoming-message.json";
 import authorization from "../../../app/providers/wappi/fixtures/webhook-authorization-status.json";
+import delivery from "../../../app/providers/wappi/fixtures/webhook-delivery-status.json";
+import { ManualClock } from "../../../app/core/clock.js";
+import { CRM_STATUS_JOB, LATE_STATUS_JOB } from "../../../app/core/messages/record-status.js";
+import { claimJobs } from "../../../app/core/outbox/claim.js";
+import { processJob } from "../../../app/core/outbox/process.js";
+import { buildRegistry } from "../../../app/jobs.js";
 import { backends, openTestDb, type TestDb } from "../../support/db.js";
 import { testDeps } from "../../support/deps.js";
 import { seedChannel } from "../../support/channels.js";
@@ -72,6 +78,73 @@ describe.each(await backends())("POST /hooks/<provider>/<secret> on %s", (backen
     expect(await res.json()).toEqual({ ok: true, quarantined: true });
     const [q] = await t.db.select().from(webhookQuarantine);
     expect(q).toMatchObject({ channelId: channel.id, provider: "wappi", body: "{not json" });
+  });
+
+  it("a status for a message the CRM sent moves it forward and queues one report to the CRM per status", async () => {
+    const { channel, hookSecret } = await seedChannel(deps, "wappi", creds, { bound: true });
+    const [sent] = await t.db
+      .insert(messages)
+      .values({
+        channelId: channel.id,
+        direction: "out",
+        origin: "openlines",
+        peer: "79115576366",
+        body: "Здравствуйте",
+        providerMessageId: "3EB0128AE55B5D222DD0",
+        crmMessageId: "b24-msg-1",
+        status: "sent",
+        statusHistory: [{ status: "sent", at: new Date().toISOString() }],
+        dedupKey: "b24:test:1",
+      })
+      .returning();
+    for (let i = 0; i < 2; i++) {
+      expect((await post(`/hooks/wappi/${hookSecret}`, delivery)).status).toBe(200);
+    }
+    const [row] = await t.db.select().from(messages).where(eq(messages.id, sent!.id));
+    expect(row!.status).toBe("read");
+    const reports = await t.db.select().from(outboxJobs).where(eq(outboxJobs.kind, CRM_STATUS_JOB));
+    expect(reports.map((j) => j.payload).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { messageId: sent!.id, status: "delivered" },
+      { messageId: sent!.id, status: "read" },
+    ]);
+  });
+
+  it("a status that arrives before the send stored the provider's id is kept and applied once the id is known", async () => {
+    const { channel, hookSecret } = await seedChannel(deps, "wappi", creds);
+    expect(await (await post(`/hooks/wappi/${hookSecret}`, delivery)).json()).toMatchObject({ ok: true, statuses: 2 });
+    const late = await t.db.select().from(outboxJobs).where(eq(outboxJobs.kind, LATE_STATUS_JOB));
+    expect(late).toHaveLength(2);
+
+    const registry = buildRegistry(deps);
+    const later = new ManualClock(Date.now() + 5_000);
+    const run = async () => {
+      for (const job of await claimJobs(t.db, { now: later.now(), leaseMs: 30_000, limit: 10 })) {
+        await processJob({ db: t.db, registry, clock: later, logger: deps.logger }, job);
+      }
+    };
+    await run(); // the send has not answered yet: both wait
+    expect((await t.db.select().from(outboxJobs).where(eq(outboxJobs.kind, LATE_STATUS_JOB))).map((j) => j.status)).toEqual([
+      "pending",
+      "pending",
+    ]);
+    const [message] = await t.db
+      .insert(messages)
+      .values({
+        channelId: channel.id,
+        direction: "out",
+        origin: "webhook_api",
+        peer: "79115576366",
+        body: "x",
+        providerMessageId: "3EB0128AE55B5D222DD0",
+        status: "sent",
+        statusHistory: [{ status: "sent", at: new Date().toISOString() }],
+        dedupKey: "late:1",
+      })
+      .returning();
+    later.advance(60_000);
+    await run();
+    const [row] = await t.db.select().from(messages).where(eq(messages.id, message!.id));
+    expect(row!.status).toBe("read");
   });
 
   it("security: an unknown secret gets 401 and stores nothing", async () => {
