@@ -24,17 +24,18 @@ export async function hitRateLimit(db: Db, key: string, rule: RateLimit, now: Da
   const since = t - rule.windowMs;
   // raw SQL parameters: postgres.js does not serialise Date objects here, so pass ISO text
   const at = now.toISOString();
-  const rows = await queryRows<{ hits: Array<number | string> }>(
+  // the count, not the array: postgres.js without type fetching (Workers) returns bigint[] as text
+  const rows = await queryRows<{ used: number | string }>(
     db,
     sql`insert into rate_buckets (key, hits, updated_at) values (${key}, array[${t}::bigint], ${at}::timestamptz)
         on conflict (key) do update
           set hits = array(select h from unnest(rate_buckets.hits) h where h > ${since}::bigint order by h) || ${t}::bigint,
               updated_at = ${at}::timestamptz
           where (select count(*) from unnest(rate_buckets.hits) h where h > ${since}::bigint) < ${rule.limit}
-        returning hits`,
+        returning cardinality(hits) as used`,
   );
   const hit = rows[0];
-  if (hit) return { allowed: true, remaining: Math.max(0, rule.limit - hit.hits.length) };
+  if (hit) return { allowed: true, remaining: Math.max(0, rule.limit - Number(hit.used)) };
 
   const [row] = await queryRows<{ oldest: number | string | null }>(
     db,
