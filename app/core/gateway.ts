@@ -53,45 +53,42 @@ export async function gatewayNext(deps: GatewayDeps, channel: Channel): Promise<
   const cfg = await settings(deps, channel);
   await failAbandoned(deps, channel, cfg.maxAttempts, now);
   const available = or(isNull(messages.gatewayLeaseUntil), lte(messages.gatewayLeaseUntil, now));
-  const [due] = await deps.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(queuedFor(channel.id), available))
-    .limit(1);
-  if (!due) return { kind: "none" };
-
   const pace = pacingOf(channel);
   const key = `gateway:${channel.id}`;
   const gap = pace.minIntervalMs + Math.round(Math.random() * pace.jitterMs);
-  const took = await deps.db
-    .insert(paceSlots)
-    .values({ key, minIntervalMs: pace.minIntervalMs, jitterMs: pace.jitterMs, nextAt: new Date(now.getTime() + gap) })
-    .onConflictDoUpdate({
-      target: paceSlots.key,
-      set: { nextAt: new Date(now.getTime() + gap), minIntervalMs: pace.minIntervalMs, jitterMs: pace.jitterMs },
-      setWhere: lte(paceSlots.nextAt, now),
-    })
-    .returning({ key: paceSlots.key });
-  if (took.length === 0) {
-    const [slot] = await deps.db.select({ nextAt: paceSlots.nextAt }).from(paceSlots).where(eq(paceSlots.key, key));
-    return { kind: "wait", retryAfterMs: Math.max(1, (slot?.nextAt.getTime() ?? now.getTime()) - now.getTime()) };
-  }
-
   const leaseUntil = new Date(now.getTime() + cfg.leaseSeconds * 1000);
-  const pick = deps.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(queuedFor(channel.id), available))
-    .orderBy(asc(messages.createdAt))
-    .limit(1)
-    .for("update", { skipLocked: true });
-  const [message] = await deps.db
-    .update(messages)
-    .set({ gatewayLeaseUntil: leaseUntil, gatewayAttempts: sql`${messages.gatewayAttempts} + 1`, updatedAt: now })
-    .where(inArray(messages.id, pick))
-    .returning();
-  if (!message) return { kind: "none" };
-  return { kind: "message", message, attempt: message.gatewayAttempts, leaseUntil };
+
+  // One transaction: the message is locked first, so the pacing interval is spent only when
+  // there is a message to hand out, and two phones polling at once never get the same one.
+  return deps.db.transaction(async (tx): Promise<NextResult> => {
+    const [candidate] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(queuedFor(channel.id), available))
+      .orderBy(asc(messages.createdAt))
+      .limit(1)
+      .for("update", { skipLocked: true });
+    if (!candidate) return { kind: "none" };
+    const took = await tx
+      .insert(paceSlots)
+      .values({ key, minIntervalMs: pace.minIntervalMs, jitterMs: pace.jitterMs, nextAt: new Date(now.getTime() + gap) })
+      .onConflictDoUpdate({
+        target: paceSlots.key,
+        set: { nextAt: new Date(now.getTime() + gap), minIntervalMs: pace.minIntervalMs, jitterMs: pace.jitterMs },
+        setWhere: lte(paceSlots.nextAt, now),
+      })
+      .returning({ key: paceSlots.key });
+    if (took.length === 0) {
+      const [slot] = await tx.select({ nextAt: paceSlots.nextAt }).from(paceSlots).where(eq(paceSlots.key, key));
+      return { kind: "wait", retryAfterMs: Math.max(1, (slot?.nextAt.getTime() ?? now.getTime()) - now.getTime()) };
+    }
+    const [message] = await tx
+      .update(messages)
+      .set({ gatewayLeaseUntil: leaseUntil, gatewayAttempts: sql`${messages.gatewayAttempts} + 1`, updatedAt: now })
+      .where(eq(messages.id, candidate.id))
+      .returning();
+    return { kind: "message", message: message!, attempt: message!.gatewayAttempts, leaseUntil };
+  });
 }
 
 export interface GatewayResult {
