@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lte, or, sql } from "drizzle-orm";
 import { channels, messages, paceSlots } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { gatewayCredentials } from "../providers/gateway/index.js";
