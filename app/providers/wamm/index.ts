@@ -1,6 +1,5 @@
 import {
   type Provider,
-  type ProviderContext,
   ProviderPermanentError,
   type SendRequest,
   WebhookPayloadError,
@@ -10,7 +9,6 @@ import { pollWamm } from "./poll.js";
 import { checkPhoneAnswer, lastMessagesAnswer, sentAnswer, type WammCredentials, wammCredentials } from "./schema.js";
 import { splitText } from "./split-text.js";
 
-type Ctx = ProviderContext<WammCredentials>;
 
 type WammSend = { method: "msg_to"; text: string } | { method: "file_to"; url: string };
 
