@@ -172,9 +172,14 @@ export async function sendRestCall(fetchFn: typeof fetch, url: string, body: Bit
       headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
       body: encodeBracketForm(body),
       signal: AbortSignal.timeout(timeoutMs),
+      // the endpoint passed the SSRF guard; a redirect could lead past it (with our token in the body)
+      redirect: "manual",
     });
   } catch (err) {
     throw new Bitrix24RetryableError("network", `Bitrix24 unreachable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    return { ok: false, status: res.status, error: `http_${res.status}`, description: "the portal answered with a redirect" };
   }
   const json: unknown = await res.json().catch(() => undefined);
   const failure = errorAnswerSchema.safeParse(json);

@@ -36,6 +36,15 @@ describe.each(await backends())("POST /b24/install, security (%s)", (backend) =>
     expect(await h.portalRow(p.memberId)).toEqual(before);
   });
 
+  it("security: the install page cannot replace a stored application_token without presenting it", async () => {
+    const p = await h.installed();
+    const before = await h.portalRow(p.memberId);
+    // any portal user has a valid AUTH_ID; the application_token is what only the portal knows
+    const { res } = h.installPage(p.memberId, { APPLICATION_TOKEN: "attackers-own-token-000000000000" });
+    expect((await res).status).toBe(401);
+    expect((await h.portalRow(p.memberId))!.applicationTokenEnc).toBe(before!.applicationTokenEnc);
+  });
+
   it.each([
     ["a private address", "10.0.0.5"],
     ["link-local metadata", "169.254.169.254"],

@@ -40,6 +40,9 @@ export const bitrix24Install = new Hono<AppEnv>().post("/b24/install", bitrix24B
   }
   const query = parseForm(installQuerySchema, c.req.query());
   const body = parseForm(uiInstallBodySchema, form);
+  // Any user of the portal holds a valid AUTH_ID: replacing the stored application_token from
+  // this page needs the current one, or a user could take over the portal's events.
+  if (body.APPLICATION_TOKEN) await verifyInstallEventToken(deps.db, deps.keyring, body.member_id, body.APPLICATION_TOKEN);
   await installPortal(deps, grantFromInstallPage(query, body));
   return c.html(INSTALL_FINISH_PAGE);
 });
