@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/index.js";
 import { lineBindings, messages } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
@@ -59,26 +59,18 @@ export interface WebhookSendInput {
 }
 
 /**
- * The dedup key of an API send: `api:<token row id>:<day>:<request_id>`. The day bucket lets a
- * request_id be reused after 24 hours without touching the first message; a repeat is also
- * looked up in the previous day's bucket (see findRepeat), so the window is a true 24 hours,
- * not "until midnight".
+ * The dedup key of an API send: per channel, so a retry through a regenerated token is still a
+ * repeat. queueOutgoing holds it for IDEMPOTENCY_WINDOW_MS and retires it after, in the same
+ * transaction as the insert, so two calls racing across any boundary can never both send.
  */
-function dedupKeyOf(tokenId: string, requestId: string, day: number): string {
-  return `api:${tokenId}:${day}:${requestId}`;
+function dedupKeyOf(channelId: string, requestId: string): string {
+  return `api:${channelId}:${requestId}`;
 }
 
-const dayOf = (at: Date) => Math.floor(at.getTime() / IDEMPOTENCY_WINDOW_MS);
-
-async function findRepeat(db: Db, tokenId: string, requestId: string, now: Date): Promise<Message | undefined> {
-  const day = dayOf(now);
-  const current = dedupKeyOf(tokenId, requestId, day);
-  const previous = dedupKeyOf(tokenId, requestId, day - 1);
-  const rows = await db.select().from(messages).where(inArray(messages.dedupKey, [current, previous]));
-  const same = rows.find((r) => r.dedupKey === current);
-  if (same) return same;
-  // Two messages in one bucket are less than 24 h apart; from the previous bucket only a young one counts.
-  return rows.find((r) => r.dedupKey === previous && now.getTime() - r.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS);
+/** A repeat found before the (possibly slow) file check; queueOutgoing decides again atomically. */
+async function findRepeat(db: Db, channelId: string, requestId: string, now: Date): Promise<Message | undefined> {
+  const [row] = await db.select().from(messages).where(eq(messages.dedupKey, dedupKeyOf(channelId, requestId)));
+  return row && now.getTime() - row.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS ? row : undefined;
 }
 
 async function hasActiveBitrixLine(db: Db, channelId: string): Promise<boolean> {
@@ -118,14 +110,12 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
   const { caller } = input;
   const now = deps.clock.now();
   let message: Message | undefined;
-  if (input.requestId !== undefined) message = await findRepeat(deps.db, caller.token.id, input.requestId, now);
+  if (input.requestId !== undefined) message = await findRepeat(deps.db, caller.channel.id, input.requestId, now);
 
   if (!message) {
     assertChannelCanSend(caller.channel);
     const dedupKey =
-      input.requestId !== undefined
-        ? dedupKeyOf(caller.token.id, input.requestId, dayOf(now))
-        : `api:${caller.token.id}:once:${crypto.randomUUID()}`;
+      input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
     const mirror = input.sendToImol && (await hasActiveBitrixLine(deps.db, caller.channel.id));
     const queued = await queueOutgoing(deps, {
       channel: caller.channel,
@@ -133,6 +123,7 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
       content: await input.content(),
       origin: "webhook_api",
       dedupKey,
+      dedupWindowMs: IDEMPOTENCY_WINDOW_MS,
       sendToImol: input.sendToImol,
       ...(mirror
         ? {

@@ -22,6 +22,11 @@ export interface OutgoingInput {
   sendToImol?: boolean;
   crmMessageId?: string;
   /**
+   * How long the dedup key holds (the webhook API's request_id: 24 h). A repeat after that is a
+   * new message: the old row's key is retired in the same transaction. Without it, forever.
+   */
+  dedupWindowMs?: number;
+  /**
    * Further jobs about the new message, written in its transaction (e.g. mirroring a webhook
    * API send into the CRM chat); not written for a deduplicated repeat.
    */
@@ -59,30 +64,34 @@ export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promis
 
   const result = await deps.db.transaction(async (tx) => {
     const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
-    const [inserted] = await tx
-      .insert(messages)
-      .values({
-        channelId: input.channel.id,
-        conversationId,
-        direction: "out",
-        origin: input.origin,
-        peer: peerKey(input.peer),
-        body,
-        file,
-        crmMessageId: input.crmMessageId ?? null,
-        sendToImol: input.sendToImol ?? false,
-        status: "queued",
-        statusHistory: [{ status: "queued", at: now.toISOString() }],
-        dedupKey: input.dedupKey,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: messages.dedupKey })
-      .returning();
-    if (!inserted) {
-      const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey));
-      return { message: existing!, created: false, jobId: undefined, extraJobIds: [] };
+    const row = {
+      channelId: input.channel.id,
+      conversationId,
+      direction: "out" as const,
+      origin: input.origin,
+      peer: peerKey(input.peer),
+      body,
+      file,
+      crmMessageId: input.crmMessageId ?? null,
+      sendToImol: input.sendToImol ?? false,
+      status: "queued" as const,
+      statusHistory: [{ status: "queued", at: now.toISOString() }],
+      dedupKey: input.dedupKey,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies typeof messages.$inferInsert;
+    let [inserted] = await tx.insert(messages).values(row).onConflictDoNothing({ target: messages.dedupKey }).returning();
+    // A concurrent repeat may retire the key under us: look again (each statement sees the latest commit).
+    for (let attempt = 0; !inserted && attempt < 3; attempt++) {
+      const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey)).for("update");
+      if (existing) {
+        const expired = input.dedupWindowMs !== undefined && now.getTime() - existing.createdAt.getTime() >= input.dedupWindowMs;
+        if (!expired) return { message: existing, created: false, jobId: undefined, extraJobIds: [] };
+        await tx.update(messages).set({ dedupKey: `${input.dedupKey}#${existing.id}` }).where(eq(messages.id, existing.id));
+      }
+      [inserted] = await tx.insert(messages).values(row).onConflictDoNothing({ target: messages.dedupKey }).returning();
     }
+    if (!inserted) throw new Error(`outgoing: dedup key ${input.dedupKey} kept changing under concurrent requests`);
     const extraJobIds: string[] = [];
     for (const extra of input.extraJobs?.(inserted) ?? []) {
       const { job } = await enqueueJob(tx, { ...extra, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);

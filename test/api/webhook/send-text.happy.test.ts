@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIRROR_OUTGOING_JOB } from "../../../app/core/webhook-send.js";
+import { regenerateWebhookToken } from "../../../app/core/webhook-tokens.js";
 import { lineBindings, messages, outboxJobs } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
 import { json, WebhookHarness } from "./harness.js";
@@ -62,7 +63,7 @@ describe.each(await backends())("sendText happy path (%s)", (backend) => {
     await h.runOutbox();
     expect(h.sends().length - before).toBe(1);
 
-    // 23 h later (past midnight: the previous day's key) the answer is still the first message, now sent
+    // 23 h later the answer is still the first message, now sent
     h.clock.advance(23 * HOUR);
     const later = await json(await h.postForm(`${base}/sendText`, params));
     expect(later).toEqual({ ok: true, message_id: first.message_id, status: "sent" });
@@ -76,6 +77,29 @@ describe.each(await backends())("sendText happy path (%s)", (backend) => {
     expect(h.sends().length - before).toBe(2);
     const again = await json(await h.get(`${base}/sendText`, params));
     expect(again.message_id).toBe(fresh.message_id);
+  });
+
+  it("a request_id repeated through a regenerated token is still a repeat (the key is the channel's)", async () => {
+    const { channel, base } = await h.channel();
+    const params = { phone_number: "79001234567", body: "Оплата получена", request_id: "pay-42" };
+    const first = await json(await h.get(`${base}/sendText`, params));
+    const fresh = await regenerateWebhookToken(h.deps, channel);
+    const repeat = await json(await h.get(`/rest/webhook/${fresh.kind}/${fresh.token}/sendText`, params));
+    expect(repeat.message_id).toBe(first.message_id);
+    await h.runOutbox();
+  });
+
+  it("concurrent repeats right as the 24 h window ends still make exactly one new message", async () => {
+    const { base } = await h.channel();
+    const params = { phone_number: "79001234567", body: "Напоминание", request_id: "remind-1" };
+    const first = await json(await h.get(`${base}/sendText`, params));
+    h.clock.advance(24 * HOUR);
+    const answers = await Promise.all([h.get(`${base}/sendText`, params), h.postJson(`${base}/sendText`, params)]);
+    const ids = new Set<unknown>();
+    for (const res of answers) ids.add((await json(res)).message_id);
+    expect(ids.size).toBe(1);
+    expect(ids.has(first.message_id)).toBe(false);
+    await h.runOutbox();
   });
 
   it("wait=3 holds the answer until the provider accepted the message", async () => {
