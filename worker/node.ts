@@ -12,6 +12,7 @@ import { createApp } from "../app/index.js";
 import { buildRegistry, type JobDeps } from "../app/jobs.js";
 import { DiskFileStore } from "./disk-file-store.js";
 import { openDatabase } from "./node-db.js";
+import { guardedFetch } from "./node-fetch.js";
 import { ensureLocalEncryptionKey } from "./node-key.js";
 
 export interface RunningNode {
@@ -57,7 +58,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const base: JobDeps = {
     db: database.db,
     config,
-    fetch: globalThis.fetch.bind(globalThis),
+    fetch: guardedFetch({ allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK }),
     clock: systemClock,
     keyring: await createKeyring(config.ENCRYPTION_KEY),
     logger,

@@ -97,3 +97,13 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
   if (LOCAL_NAMES.test(host) || !host.includes(".")) local();
   return url;
 }
+
+/**
+ * Whether a resolved address (IPv4 or IPv6 text) is one we never connect to on a tenant's
+ * behalf. For runtimes that resolve names themselves (worker/node-fetch.ts).
+ */
+export function isBlockedAddress(address: string, policy: OutboundPolicy): boolean {
+  if (address.includes(":")) return isBlockedIPv6(address, policy.allowLoopback);
+  const v4 = parseIPv4(address);
+  return !v4 || isBlockedIPv4(v4, policy.allowLoopback);
+}
