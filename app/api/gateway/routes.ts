@@ -5,7 +5,7 @@ import { AppError } from "../../core/errors.js";
 import { gatewayHeartbeat, gatewayIncoming, gatewayNext, gatewayResult } from "../../core/gateway.js";
 import { peerFromKey } from "../../core/peer.js";
 import type { AppEnv } from "../../deps.js";
-import { parseParams, readParams as readRawParams } from "../webhook/params.js";
+import { paramsBodyLimit, parseParams, readParams as readRawParams } from "../webhook/params.js";
 
 /**
  * The Android phone gateway's side of the protocol (docs/phone-gateway.md). Every endpoint takes
@@ -107,6 +107,7 @@ async function heartbeat(c: Context<AppEnv>) {
 }
 
 export const phoneGateway = new Hono<AppEnv>()
+  .use("/gateway/*", paramsBodyLimit)
   .on(["GET", "POST"], "/gateway/:token/next", next)
   .on(["GET", "POST"], "/gateway/:token/result", result)
   .on(["GET", "POST"], "/gateway/:token/incoming", incoming)

@@ -8,6 +8,7 @@ import { checkPhone } from "./check-phone.js";
 import { checkStatus } from "./check-status.js";
 import { webhookDocs } from "./docs.js";
 import { openApi } from "./openapi.js";
+import { paramsBodyLimit } from "./params.js";
 import { sendFile } from "./send-file.js";
 import { sendText } from "./send-text.js";
 
@@ -20,6 +21,7 @@ const redact = (path: string) => path.replace(/^(\/rest\/webhook\/[^/]+\/)[^/]+/
  * error shape and never carry internals.
  */
 export const webhookApi = new Hono<AppEnv>()
+  .use(`${WEBHOOK_ROUTE_PREFIX}/*`, paramsBodyLimit)
   .route("/", openApi)
   .route("/", webhookDocs)
   .route("/", sendText)

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { AppError } from "../../core/errors.js";
+import { AppError, errorResponse } from "../../core/errors.js";
 import { normalizePhone } from "../../core/phone.js";
 import type { WebhookKind } from "../../core/webhook-tokens.js";
 import type { Peer } from "../../providers/types.js";
@@ -10,9 +11,15 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 export type RawParams = Record<string, string>;
 
-function tooLarge(): AppError {
-  return new AppError("invalid_body", `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`);
-}
+/**
+ * Counts the bytes actually read (chunked and multipart bodies too), so no body is read whole
+ * before its size is known. Mount it before any route that calls readParams.
+ */
+export const paramsBodyLimit = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) =>
+    errorResponse(c, new AppError("invalid_body", `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`), c.get("requestId")),
+});
 
 function fromJson(text: string): RawParams {
   let parsed: unknown;
@@ -61,13 +68,10 @@ export async function readParams(c: Context): Promise<RawParams> {
   for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in out)) out[key] = value;
   if (c.req.method !== "POST") return out;
 
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "multipart/form-data") return { ...out, ...(await fromMultipart(c)) };
 
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw tooLarge();
   if (text.trim() === "") return out;
   if (type === "application/json" || type.endsWith("+json")) return { ...out, ...fromJson(text) };
   if (type === "application/x-www-form-urlencoded" || type === "" || type === "text/plain") {

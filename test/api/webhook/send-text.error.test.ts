@@ -33,6 +33,30 @@ describe.each(await backends())("sendText errors (%s)", (backend) => {
     expect(await countMessages(channel.id)).toBe(0);
   });
 
+  it("a body over 256 KB -> invalid_body, whether it declares its length or comes chunked", async () => {
+    const { channel, base } = await h.channel();
+    const big = "x".repeat(300 * 1024);
+    const declared = await h.postForm(`${base}/sendText`, { phone_number: "79001234567", body: big });
+    expect(declared.status).toBe(400);
+    expect(await json(declared)).toMatchObject({ ok: false, error: "invalid_body" });
+    const chunk = new TextEncoder().encode(`phone_number=79001234567&body=${big}`);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < chunk.length; i += 16 * 1024) controller.enqueue(chunk.subarray(i, i + 16 * 1024));
+        controller.close();
+      },
+    });
+    const chunked = await h.app.request(`${base}/sendText`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(400);
+    expect(await json(chunked)).toMatchObject({ ok: false, error: "invalid_body" });
+    expect(await h.t.db.select().from(messages).where(eq(messages.channelId, channel.id))).toHaveLength(0);
+  });
+
   it("a body that is neither form data nor a JSON object -> invalid_body", async () => {
     const { base } = await h.channel();
     const broken = await h.app.request(`${base}/sendText`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
