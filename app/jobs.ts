@@ -2,6 +2,7 @@ import { registerMaintenance } from "./core/maintenance.js";
 import { registerLateStatusJob } from "./core/messages/record-status.js";
 import { registerSendJob } from "./core/messages/send-job.js";
 import { registerPolling } from "./core/polling.js";
+import { registerBitrix24ConnectorJobs } from "./crm/bitrix24/connector/jobs.js";
 import { JobRegistry } from "./core/outbox/registry.js";
 import type { AppDeps } from "./deps.js";
 
@@ -18,5 +19,6 @@ export function buildRegistry(deps: JobDeps): JobRegistry {
   registerSendJob(registry, deps);
   registerLateStatusJob(registry, deps);
   registerPolling(registry, deps);
+  registerBitrix24ConnectorJobs(registry, deps);
   return registry;
 }

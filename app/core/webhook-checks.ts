@@ -6,7 +6,7 @@ import { providerContext, providerOf } from "./channels.js";
 import { AppError } from "./errors.js";
 import type { Message } from "./messages/status.js";
 import { peerKey } from "./peer.js";
-import { assertChannelCanSend } from "./webhook-send.js";
+import { assertChannelCanSend, publicCodeOf } from "./webhook-send.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
 
 /** Turns a provider failure during a synchronous check into the public API's error. */
@@ -17,11 +17,10 @@ function providerFailure(err: unknown, what: string): AppError {
     });
   }
   if (err instanceof ProviderPermanentError) {
-    if (err.code === "invalid_credentials" || err.code === "banned" || err.code === "not_connected") {
-      return new AppError("channel_not_connected", `The channel is not connected (${err.code})`);
-    }
-    if (err.code === "bad_number") return new AppError("invalid_phone", "phone_number: the provider rejected the number", { field: "phone_number" });
-    if (err.code === "unsupported") return new AppError("unsupported", `This channel's provider cannot ${what}`);
+    const code = publicCodeOf(err.code);
+    if (code === "channel_not_connected") return new AppError(code, `The channel is not connected (${err.code})`);
+    if (code === "invalid_phone") return new AppError(code, "phone_number: the provider rejected the number", { field: "phone_number" });
+    if (code === "unsupported") return new AppError(code, `This channel's provider cannot ${what}`);
     return new AppError("unavailable", `The provider could not ${what} (${err.code})`);
   }
   throw err;

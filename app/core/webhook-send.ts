@@ -145,16 +145,25 @@ const FAILURE_CODES: Partial<Record<string, ErrorCode>> = {
   banned: "channel_not_connected",
   invalid_credentials: "channel_not_connected",
   not_connected: "channel_not_connected",
+  unsupported: "unsupported",
+};
+
+/** The public code for a provider's failure code, when the API has a more precise one than its default. */
+export function publicCodeOf(providerCode: string | null | undefined): ErrorCode | undefined {
+  return FAILURE_CODES[providerCode ?? ""];
+}
+
+/** Fixed texts: the stored error may name provider hosts or quote their answers, which stay with the admin. */
+const FAILURE_TEXT: Partial<Record<ErrorCode, string>> = {
+  no_messenger: "The number has no account in this messenger",
+  invalid_phone: "The provider rejected the phone number",
+  channel_not_connected: "The channel is not connected",
+  unsupported: "The channel's provider cannot send this message",
 };
 
 /** Why a failed message failed, as a public error code and text; undefined unless it failed. */
 export function failureOf(message: Message): { code: ErrorCode; message: string } | undefined {
   if (message.status !== "failed") return undefined;
-  const code = FAILURE_CODES[message.errorCode ?? ""] ?? "send_failed";
-  const defaults: Partial<Record<ErrorCode, string>> = {
-    no_messenger: "The number has no account in this messenger",
-    invalid_phone: "The provider rejected the phone number",
-    channel_not_connected: "The channel is not connected",
-  };
-  return { code, message: message.errorMessage ?? defaults[code] ?? "The message could not be sent" };
+  const code = publicCodeOf(message.errorCode) ?? "send_failed";
+  return { code, message: FAILURE_TEXT[code] ?? "The message could not be sent" };
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { messageStatusForWebhook } from "../../core/webhook-checks.js";
+import { failureOf } from "../../core/webhook-send.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
 import { chatId, parseParams, peerOf, phoneNumber, readParams, textParam } from "./params.js";
 
@@ -24,15 +25,17 @@ export const checkMessageStatus = new Hono<WebhookEnv>().on(
     const params = parseParams(checkMessageStatusParams, await readParams(c));
     const peer = peerOf(caller.kind, params);
     const message = await messageStatusForWebhook(c.var.deps, caller, params.message_id, peer);
+    // public codes and texts only: stored reasons can quote providers' answers (kept for admins)
+    const failure = failureOf(message);
     return c.json({
       ok: true as const,
       message_id: message.id,
       status: message.status,
       ...(peer.phone ? { phone_number: peer.phone } : { chat_id: peer.chatId }),
       send_to_imol: message.sendToImol,
-      history: message.statusHistory,
-      error_code: message.errorCode,
-      error_message: message.errorMessage,
+      history: message.statusHistory.map(({ status, at }) => ({ status, at })),
+      error_code: failure?.code ?? null,
+      error_message: failure?.message ?? null,
       created_at: message.createdAt.toISOString(),
       updated_at: message.updatedAt.toISOString(),
     });

@@ -2,8 +2,10 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import { portals } from "../../db/schema.js";
+import type { AppDeps } from "../../deps.js";
 import type { BracketObject } from "./bracket-form.js";
 import { sendRestCall } from "./client.js";
+import { enqueueConnectorRegistration } from "./connector/registration.js";
 import { Bitrix24RetryableError } from "./errors.js";
 import type { Bitrix24Deps } from "./oauth.js";
 import { assertPortalEndpoint, findPortal, type PortalRow, tokenContext } from "./portal-auth.js";
@@ -102,7 +104,7 @@ export function parseForm<S extends z.ZodType>(schema: S, value: unknown): z.out
  * row per member_id: a reinstall updates it and makes it active again. An installed portal
  * whose member_id shows up under another host is refused: that would move its chats elsewhere.
  */
-export async function installPortal(deps: Bitrix24Deps, grant: InstallGrant): Promise<PortalRow> {
+export async function installPortal(deps: Bitrix24Deps & Partial<Pick<AppDeps, "queue">>, grant: InstallGrant): Promise<PortalRow> {
   const endpoint = assertPortalEndpoint(grant.clientEndpoint, deps.config.OUTBOUND_ALLOW_LOOPBACK);
   const domain = new URL(endpoint).host;
   const existing = await findPortal(deps.db, grant.memberId);
@@ -129,21 +131,27 @@ export async function installPortal(deps: Bitrix24Deps, grant: InstallGrant): Pr
     uninstalledAt: null,
     updatedAt: now,
   };
-  const [row] = await deps.db
-    .insert(portals)
-    .values({ crm: "bitrix24", externalId: grant.memberId, ...fields, applicationTokenEnc, settings })
-    .onConflictDoUpdate({
-      target: [portals.crm, portals.externalId],
-      set: {
-        ...fields,
-        // an install page on an older portal carries no APPLICATION_TOKEN: keep the one ONAPPINSTALL gave
-        applicationTokenEnc: applicationTokenEnc ?? sql`${portals.applicationTokenEnc}`,
-        settings: sql`${portals.settings} || excluded.settings`,
-      },
-    })
-    .returning();
+  const { row, jobId } = await deps.db.transaction(async (tx) => {
+    const [stored] = await tx
+      .insert(portals)
+      .values({ crm: "bitrix24", externalId: grant.memberId, ...fields, applicationTokenEnc, settings })
+      .onConflictDoUpdate({
+        target: [portals.crm, portals.externalId],
+        set: {
+          ...fields,
+          // an install page on an older portal carries no APPLICATION_TOKEN: keep the one ONAPPINSTALL gave
+          applicationTokenEnc: applicationTokenEnc ?? sql`${portals.applicationTokenEnc}`,
+          settings: sql`${portals.settings} || excluded.settings`,
+        },
+      })
+      .returning();
+    // 3.1: the connector is registered per portal at install; as a job, so a failing portal call is retried
+    const job = await enqueueConnectorRegistration(tx, stored!.id, now, deps.config.OUTBOX_MAX_ATTEMPTS);
+    return { row: stored!, jobId: job };
+  });
+  await deps.queue?.wake([jobId]);
   deps.logger.info("bitrix24: portal installed", { member_id: grant.memberId, domain, reinstall: existing !== undefined });
-  return row!;
+  return row;
 }
 
 const appInfoSchema = z.looseObject({ CODE: z.string().optional(), INSTALLED: z.unknown().optional() });

@@ -51,6 +51,15 @@ export async function findPortal(db: Db, memberId: string): Promise<PortalRow | 
   return row;
 }
 
+export async function findPortalById(db: Db, id: string): Promise<PortalRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(portals)
+    .where(and(eq(portals.crm, "bitrix24"), eq(portals.id, id)))
+    .limit(1);
+  return row;
+}
+
 /** The row locked for update (inside the caller's transaction): how instances take turns refreshing. */
 export async function lockPortal(tx: Db, memberId: string): Promise<PortalRow | undefined> {
   const [row] = await tx

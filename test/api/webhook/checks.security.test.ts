@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import { regenerateWebhookToken } from "../../../app/core/webhook-tokens.js";
+import { messages } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
 import { json, WebhookHarness } from "./harness.js";
 
@@ -7,6 +9,24 @@ describe.each(await backends())("checkPhone, checkStatus, checkMessageStatus sec
   const h = new WebhookHarness(backend);
   beforeAll(() => h.start());
   afterAll(() => h.close());
+
+  it("checkMessageStatus of a failed message gives the public code and text, never the stored provider error", async () => {
+    const a = await h.channel();
+    const sent = await json(await h.get(`${a.base}/sendText`, { phone_number: "79001234567", body: "x" }));
+    const internal = "ProviderRetryableError: provider error 503 from api.internal.example:8080: <html>stack</html>";
+    await h.t.db
+      .update(messages)
+      .set({
+        status: "failed",
+        errorCode: "server_error",
+        errorMessage: internal,
+        statusHistory: [{ status: "failed", at: new Date().toISOString(), reason: internal }],
+      })
+      .where(eq(messages.id, String(sent.message_id)));
+    const body = await json(await h.get(`${a.base}/checkMessageStatus`, { message_id: String(sent.message_id), phone_number: "79001234567" }));
+    expect(body).toMatchObject({ ok: true, status: "failed", error_code: "send_failed", error_message: "The message could not be sent" });
+    expect(JSON.stringify(body)).not.toContain("internal.example");
+  });
 
   it("checkMessageStatus with another channel's message id -> not_found, exactly like an unknown id", async () => {
     const a = await h.channel();

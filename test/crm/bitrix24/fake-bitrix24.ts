@@ -10,6 +10,8 @@ export interface RestCall {
   host: string;
   method: string;
   body: BracketObject;
+  /** a command run inside a `batch` call (the batch call itself is recorded too) */
+  inBatch?: boolean;
 }
 
 export interface CannedAnswer {
@@ -44,6 +46,9 @@ export class FakeBitrix24 {
   clientEndpoint = "";
   /** slows refreshes down so that concurrent callers overlap */
   refreshDelayMs = 0;
+  /** per-command errors a batch gives the next sub-calls of a method (2.4 `result_error`) */
+  readonly batchFailures = new Map<string, Array<{ error: string; error_description: string }>>();
+  private readonly imChats = new Map<string, string>();
   private serial = 0;
   private readonly memberOf = new Map<string, string>();
 
@@ -83,6 +88,52 @@ export class FakeBitrix24 {
 
   callsOf(method: string): RestCall[] {
     return this.restCalls.filter((c) => c.method === method);
+  }
+
+  /** Calls of the portal's REST methods after `since` (an index into restCalls), batch commands included. */
+  imconnectorCalls(since = 0): RestCall[] {
+    return this.restCalls.slice(since).filter((c) => c.method.startsWith("imconnector.") || c.method === "event.bind");
+  }
+
+  /** The IM chat a connector chat id lands in: a new chat (and session) the first time (3.6). */
+  imChatOf(externalChatId: string): string {
+    let chat = this.imChats.get(externalChatId);
+    if (!chat) {
+      chat = String(1807 + this.imChats.size);
+      this.imChats.set(externalChatId, chat);
+    }
+    return chat;
+  }
+
+  /**
+   * Results in the sheet's shapes for the methods the connector calls (3.2, 3.3, 3.5, 3.6, 3.8);
+   * any other method echoes what it was given.
+   */
+  private resultOf(method: string, params: BracketObject): unknown {
+    switch (method) {
+      case "imconnector.register":
+        return { result: true };
+      case "event.bind":
+      case "imconnector.activate":
+      case "imconnector.connector.data.set":
+        return true;
+      case "imconnector.send.status.delivery":
+      case "imconnector.send.status.reading":
+        return { SUCCESS: true, DATA: [] };
+      case "imconnector.send.messages": {
+        const list = Array.isArray(params.MESSAGES) ? params.MESSAGES : [];
+        const RESULT = list.map((m) => {
+          const item = typeof m === "object" && !Array.isArray(m) ? m : {};
+          const chat = typeof item.chat === "object" && !Array.isArray(item.chat) ? item.chat : {};
+          const chatId = typeof chat.id === "string" ? chat.id : "";
+          const imChat = this.imChatOf(chatId);
+          return { user: "585", message: { ...(item.message as object), date: {} }, chat, SUCCESS: true, session: { ID: String(Number(imChat) - 1484), CHAT_ID: imChat } };
+        });
+        return { SUCCESS: true, DATA: { RESULT } };
+      }
+      default:
+        return { method, params };
+    }
   }
 
   private routes(): Hono {
@@ -137,14 +188,18 @@ export class FakeBitrix24 {
         const errors: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(cmd)) {
           const [sub = "", query = ""] = String(value).split("?", 2);
+          const params = parseBracketForm(query);
+          this.restCalls.push({ host: c.req.header("host") ?? "", method: sub, body: params, inBatch: true });
+          const failure = this.batchFailures.get(sub)?.shift();
           if (sub === "fail.me") errors[key] = { error: "ERROR_CORE", error_description: "asked to fail" };
-          else result[key] = { method: sub, params: parseBracketForm(query) };
+          else if (failure) errors[key] = failure;
+          else result[key] = this.resultOf(sub, params);
         }
         // PHP's json_encode turns an empty keyed array into []
         return c.json({ result: { result, result_error: Object.keys(errors).length ? errors : [], result_total: [], result_next: [], result_time: [] }, time: timeBlock() });
       }
       const { auth: _auth, ...params } = body;
-      return c.json({ result: { method, params }, time: timeBlock() });
+      return c.json({ result: this.resultOf(method, params), time: timeBlock() });
     });
     return app;
   }

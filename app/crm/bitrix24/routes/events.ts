@@ -4,6 +4,8 @@ import { AppError } from "../../../core/errors.js";
 import type { AppEnv } from "../../../deps.js";
 import { verifyApplicationToken, verifyInstallEventToken } from "../application-token.js";
 import { grantFromInstallAuth, installAuthOf, installPortal, uninstallPortal } from "../install.js";
+import { handleLineDelete, handleStatusDelete } from "../connector/line-events.js";
+import { queueOperatorMessages } from "../connector/operator-messages.js";
 import { bitrix24BodyLimit, readBracketBody } from "./form-body.js";
 
 /** Just enough to authenticate: every event carries auth[member_id] and auth[application_token] (1.4). */
@@ -17,7 +19,8 @@ const uninstallDataSchema = z.object({ data: z.looseObject({ CLEAN: z.coerce.str
 /**
  * POST /b24/events. ONAPPINSTALL stores the portal (install.ts); every other event must carry
  * the application_token stored for its member_id, or gets 401 and changes nothing.
- * ONAPPUNINSTALL deletes the credentials. Other events are acknowledged and not acted on yet.
+ * ONAPPUNINSTALL deletes the credentials. Connector events (3.7, 3.9) go to connector/*; other
+ * events (message update/delete among them) are acknowledged and not acted on.
  */
 export const bitrix24Events = new Hono<AppEnv>().post("/b24/events", bitrix24BodyLimit, async (c) => {
   const deps = c.var.deps;
@@ -38,6 +41,16 @@ export const bitrix24Events = new Hono<AppEnv>().post("/b24/events", bitrix24Bod
     const clean = uninstallDataSchema.safeParse(form).data?.data?.CLEAN === "1";
     await uninstallPortal(deps, portal, clean);
     return c.json({ ok: true });
+  }
+  // 3.7: answer fast; the sends themselves are outbox jobs
+  if (name === "ONIMCONNECTORMESSAGEADD") {
+    const { ignored, ...counts } = await queueOperatorMessages(deps, portal, form);
+    return c.json(ignored ? { ok: true, ignored: name } : { ok: true, ...counts });
+  }
+  if (name === "ONIMCONNECTORLINEDELETE") return c.json({ ok: true, deactivated: await handleLineDelete(deps, portal, form) });
+  if (name === "ONIMCONNECTORSTATUSDELETE") {
+    const deactivated = await handleStatusDelete(deps, portal, form);
+    return c.json(deactivated === undefined ? { ok: true, ignored: name } : { ok: true, deactivated });
   }
   return c.json({ ok: true, ignored: name });
 });

@@ -1,0 +1,124 @@
+import { and, eq, gt } from "drizzle-orm";
+import { findChannel } from "../../../core/channels.js";
+import { queueOutgoing } from "../../../core/messages/outgoing.js";
+import { peerFromKey } from "../../../core/peer.js";
+import type { Db } from "../../../db/index.js";
+import { conversations, messages } from "../../../db/schema.js";
+import type { AppDeps } from "../../../deps.js";
+import type { OutgoingContent } from "../../../providers/types.js";
+import type { BracketObject } from "../bracket-form.js";
+import { parseForm } from "../install.js";
+import type { PortalRow } from "../portal-auth.js";
+import { bbcodeToMessenger } from "./bbcode.js";
+import { findActiveBindingsOfLine } from "./binding.js";
+import type { Conversation } from "./client-message.js";
+import { isOurConnector } from "./connector-id.js";
+import { messageAddEventSchema, type OperatorMessage } from "./event-payloads.js";
+
+export interface OperatorMessagesResult {
+  ignored?: string;
+  queued: number;
+  duplicates: number;
+  skipped: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How far back a mirrored API message can still come back as an operator event (see isMirrorEcho). */
+const ECHO_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The client an operator wrote to: `chat[id]` is the id we gave the chat, our conversation id
+ * (client-message.ts); failing that, the Bitrix IM chat id we stored from an earlier answer.
+ */
+async function findClient(db: Db, channelId: string, m: OperatorMessage): Promise<Conversation | undefined> {
+  if (UUID.test(m.chat.id)) {
+    const [own] = await db.select().from(conversations).where(and(eq(conversations.id, m.chat.id), eq(conversations.channelId, channelId)));
+    if (own) return own;
+  }
+  const [known] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.channelId, channelId), eq(conversations.crmChatId, m.im.chat_id)));
+  return known;
+}
+
+/**
+ * 4: whether a message posted as a manager (how we mirror webhook API sends) comes back as
+ * ONIMCONNECTORMESSAGEADD is UNVERIFIED. If it does, it must not reach the client a second
+ * time (3.10 "Echo loops"): an operator text equal to a send_to_imol message of the same client
+ * from the last minutes (after the operator signature, if any) is taken for that echo.
+ */
+async function isMirrorEcho(db: Db, conversationId: string, text: string, now: Date): Promise<boolean> {
+  if (text === "") return false;
+  const recent = await db
+    .select({ body: messages.body })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        eq(messages.sendToImol, true),
+        gt(messages.createdAt, new Date(now.getTime() - ECHO_WINDOW_MS)),
+      ),
+    );
+  return recent.some((r) => r.body !== null && (text === r.body || text.endsWith(`\n${r.body}`)));
+}
+
+/** Text first, then one message per file (3.7: a message may carry both). */
+function contentsOf(m: OperatorMessage): OutgoingContent[] {
+  const text = bbcodeToMessenger(m.message.text ?? "");
+  const files = (m.message.files ?? []).filter((f) => f.link && /^https?:\/\//i.test(f.link));
+  return [
+    ...(text !== "" ? [{ type: "text" as const, text }] : []),
+    ...files.map((f) => ({ type: "file" as const, url: f.link!, ...(f.name ? { name: f.name } : {}) })),
+  ];
+}
+
+/**
+ * ONIMCONNECTORMESSAGEADD (3.1 step 5, 3.7): each operator message becomes outgoing messages
+ * through the one data path. The dedup key is the portal's member_id and the IM message id, so
+ * a redelivered event (3.10) finds the first message and sends nothing again. Events of other
+ * connectors, and lines not bound on this portal, are acknowledged and ignored.
+ */
+export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, form: BracketObject): Promise<OperatorMessagesResult> {
+  const result: OperatorMessagesResult = { queued: 0, duplicates: 0, skipped: 0 };
+  const { data } = parseForm(messageAddEventSchema, form);
+  if (!isOurConnector(data.CONNECTOR)) return { ...result, ignored: `connector ${data.CONNECTOR}` };
+  const [binding] = await findActiveBindingsOfLine(deps.db, portal.id, data.LINE);
+  const channel = binding ? await findChannel(deps.db, binding.channelId) : undefined;
+  if (!channel) return { ...result, ignored: `line ${data.LINE} is not bound` };
+  const now = deps.clock.now();
+
+  for (const m of data.MESSAGES) {
+    const client = await findClient(deps.db, channel.id, m);
+    if (!client) {
+      deps.logger.warn("bitrix24: operator message for an unknown chat", { member_id: portal.externalId, chat: m.chat.id, im_chat: m.im.chat_id });
+      result.skipped++;
+      continue;
+    }
+    if (client.crmChatId !== m.im.chat_id) {
+      // the IM chat id is what delivery acks name (3.8)
+      await deps.db.update(conversations).set({ crmChatId: m.im.chat_id, updatedAt: now }).where(eq(conversations.id, client.id));
+    }
+    const contents = contentsOf(m);
+    if (contents[0]?.type === "text" && (await isMirrorEcho(deps.db, client.id, contents[0].text, now))) {
+      result.skipped++;
+      continue;
+    }
+    const baseKey = `b24:${portal.externalId}:${m.im.message_id}`;
+    let fileIndex = 0;
+    for (const content of contents) {
+      const dedupKey = content.type === "text" ? baseKey : `${baseKey}:file${fileIndex++}`;
+      const { created } = await queueOutgoing(deps, {
+        channel,
+        peer: peerFromKey(client.peer, client.peerName),
+        content,
+        origin: "openlines",
+        dedupKey,
+        crmMessageId: m.im.message_id,
+      });
+      if (created) result.queued++;
+      else result.duplicates++;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { CRM_STATUS_JOB } from "../../../core/messages/record-status.js";
+import type { JobRegistry } from "../../../core/outbox/registry.js";
+import { PermanentError } from "../../../core/outbox/types.js";
+import type { BracketInput } from "../bracket-form.js";
+import { Bitrix24Error } from "../errors.js";
+import type { Bitrix24Deps } from "../oauth.js";
+import { sendToOpenLine } from "./client-message.js";
+import { CONNECTOR_ID } from "./connector-id.js";
+import { loadOpenLineContext, type OpenLineContext } from "./message-context.js";
+
+const payloadSchema = z.object({ messageId: z.uuid(), status: z.enum(["sent", "delivered", "read", "failed"]) });
+
+/** 3.8: `{"SUCCESS":true,"DATA":[]}`. */
+const ackAnswerSchema = z.looseObject({ SUCCESS: z.unknown().optional() });
+
+/**
+ * `message.id` is an array of our ids even for one (3.8): the provider's id once it has one,
+ * else ours. `im.*` come from the operator event, `chat.id` is the id we gave the chat.
+ */
+function ackItem(ctx: OpenLineContext, crmMessageId: string, chatId: string, date?: Date): BracketInput {
+  const { message, conversation } = ctx;
+  return {
+    im: { chat_id: chatId, message_id: crmMessageId },
+    message: { id: [message.providerMessageId ?? message.id], date: date ? Math.floor(date.getTime() / 1000) : undefined },
+    chat: { id: conversation.id },
+  };
+}
+
+async function acknowledge(ctx: OpenLineContext, method: string, item: BracketInput): Promise<void> {
+  const answer = await ctx.client.call(method, { CONNECTOR: CONNECTOR_ID, LINE: Number(ctx.binding.lineId), MESSAGES: [item] }, ackAnswerSchema);
+  if (answer.SUCCESS === false) throw new Bitrix24Error("ack_rejected", `${method} answered SUCCESS=false`);
+}
+
+/**
+ * The sheet names no method for a system note in an Open Lines chat, so a failed send is shown
+ * as a connector message, marked with a warning sign (posted on the client's side of the chat,
+ * which 3.7 says never comes back to us as an operator event).
+ */
+function failureNote(ctx: OpenLineContext): string {
+  const { message } = ctx;
+  const why = message.errorMessage ?? message.errorCode ?? "the provider refused it";
+  const quoted = message.body ? ` "${message.body.slice(0, 100)}${message.body.length > 100 ? "…" : ""}"` : message.file ? " (file)" : "";
+  return `⚠️ chatbridge: the operator's message${quoted} was not delivered to the client: ${why}${message.errorCode ? ` [${message.errorCode}]` : ""}`;
+}
+
+/**
+ * `crm.report_status` for operator messages (origin "openlines"): sent and delivered ->
+ * `imconnector.send.status.delivery`, read -> `imconnector.send.status.reading` (same shape
+ * without `date`; a server-side stub per the docs, 3.8), failed -> a visible note in the chat.
+ */
+export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: string, status: z.output<typeof payloadSchema>["status"]): Promise<void> {
+  const ctx = await loadOpenLineContext(deps, messageId);
+  if (!ctx) return;
+  const { message, conversation } = ctx;
+  if (message.origin !== "openlines" || !message.crmMessageId) {
+    deps.logger.info("bitrix24: status of a message that did not come from open lines not reported", { message: message.id, origin: message.origin });
+    return;
+  }
+  if (status === "failed") {
+    await sendToOpenLine(deps.db, ctx.client, ctx.target, conversation, { id: `${message.id}:failed`, date: ctx.target.now, text: failureNote(ctx) });
+    return;
+  }
+  const chatId = conversation.crmChatId;
+  if (!chatId) throw new PermanentError(`conversation ${conversation.id} has no Bitrix IM chat id to acknowledge in`, "no_crm_chat");
+  if (status === "read") {
+    await acknowledge(ctx, "imconnector.send.status.reading", ackItem(ctx, message.crmMessageId, chatId));
+  } else {
+    await acknowledge(ctx, "imconnector.send.status.delivery", ackItem(ctx, message.crmMessageId, chatId, ctx.target.now));
+  }
+}
+
+export function registerReportStatusJob(registry: JobRegistry, deps: Bitrix24Deps): void {
+  registry.register(CRM_STATUS_JOB, {
+    schema: payloadSchema,
+    handle: ({ messageId, status }) => reportOpenLinesStatus(deps, messageId, status),
+  });
+}
