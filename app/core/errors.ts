@@ -21,7 +21,8 @@ export const ERROR_STATUS = {
   /** the channel's provider has no such feature (e.g. checkPhone) */
   unsupported: 422,
   file_unreachable: 422,
-  file_too_large: 413,
+  // 422, not 413: the request is small, it is the linked file that is too large
+  file_too_large: 422,
   unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;

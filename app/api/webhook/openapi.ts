@@ -70,7 +70,7 @@ function bodySchema(m: MethodDoc): SchemaObject {
 const errorRef: SchemaObject = { $ref: "#/components/schemas/Error" };
 
 function responsesOf(m: MethodDoc): Record<string, ResponseObject> {
-  const codes: ErrorCode[] = ["invalid_token", "token_revoked", ...m.errors, "internal"];
+  const codes: ErrorCode[] = ["invalid_token", "token_revoked", "forbidden", "invalid_body", ...m.errors, "internal"];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   const out: Record<string, ResponseObject> = {

@@ -51,8 +51,8 @@ describe.each(await backends())("sendFile errors (%s)", (backend) => {
   });
 
   it("a file over 100 MB -> file_too_large, whether HEAD or Content-Range tells the size", async () => {
-    await expectRefused({ body: `${files.url}/files/big.mp4` }, 413, "file_too_large", "body");
-    await expectRefused({ body: `${files.url}/files/big-range.bin` }, 413, "file_too_large", "body");
+    await expectRefused({ body: `${files.url}/files/big.mp4` }, 422, "file_too_large", "body");
+    await expectRefused({ body: `${files.url}/files/big-range.bin` }, 422, "file_too_large", "body");
   });
 
   it("a provider that cannot send files by link -> unsupported, before the link is fetched", async () => {
