@@ -34,7 +34,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", webhookApi);
   app.route("/", bitrix24Routes);
 
-  app.notFound((c) => errorResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId));
+  // paths carry secrets (webhook tokens, hook secrets): never echo a token-like segment
+  app.notFound((c) => {
+    const path = c.req.path.replace(/[A-Za-z0-9_-]{20,}/g, "***");
+    return errorResponse(c, new AppError("not_found", `No route for ${c.req.method} ${path}`), c.var.requestId);
+  });
   app.onError((err, c) => {
     if (!(err instanceof AppError)) {
       deps.logger.error("unhandled error", {
