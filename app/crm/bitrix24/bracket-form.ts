@@ -26,7 +26,8 @@ interface Branch {
 }
 type Node = string | Branch;
 
-const CANONICAL_INDEX = /^(0|[1-9]\d{0,15})$/;
+// at most 15 digits: larger integers lose precision in a JS number, and appends after one would collide
+const CANONICAL_INDEX = /^(0|[1-9]\d{0,14})$/;
 
 /** `a[b][][c]` -> ["a", "b", "", "c"]; a key with an unclosed bracket is taken literally, as PHP does. */
 export function splitBracketKey(key: string): string[] {

@@ -70,6 +70,11 @@ describe("parseBracketForm: payload shapes from reference/bitrix24.md", () => {
     expect(parseBracketForm(body)).toEqual(expected);
   });
 
+  it("appends after a huge index keep every value (indexes over 15 digits are plain keys)", () => {
+    const parsed = parseBracketForm("a[9999999999999999]=x&a[]=y&a[]=z&a[]=w");
+    expect(parsed).toEqual({ a: { "9999999999999999": "x", "0": "y", "1": "z", "2": "w" } });
+  });
+
   it("happy: no depth truncation (PHP stops at 64 levels; we do not), without recursion", () => {
     const depth = 20_000;
     const key = `a${"[x]".repeat(depth)}`;
