@@ -3,12 +3,12 @@ import { AppError } from "../../core/errors.js";
 import { type BracketInput, encodeBracketForm } from "./bracket-form.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
 import { type Bitrix24Deps, refreshPortalTokens } from "./oauth.js";
-import { assertPortalEndpoint, decryptPortalAuth, findPortal, type PortalAuth } from "./portal-auth.js";
+import { assertPortalEndpoint, decryptPortalAuth, findPortal, markNeedsReinstall, type PortalAuth } from "./portal-auth.js";
 
 export type Bitrix24Params = { readonly [key: string]: BracketInput };
 
 export interface Bitrix24ClientOptions {
-  /** waits after QUERY_LIMIT_EXCEEDED / OPERATION_TIME_LIMIT; its length bounds the in-call retries */
+  /** waits after QUERY_LIMIT_EXCEEDED; its length bounds the in-call retries */
   backoffMs?: readonly number[];
   sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
@@ -35,7 +35,13 @@ export interface BatchResult {
 export const BATCH_LIMIT = 50;
 
 /** reference/bitrix24.md 2.2/2.3: limits that pass if we wait, as opposed to errors. */
-const LIMIT_ERRORS = new Set(["QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"]);
+const LIMIT_ERRORS = new Set(["QUERY_LIMIT_EXCEEDED"]);
+/**
+ * 2.3: the method's CPU-time budget over a sliding 10-minute window is spent; a one-minute
+ * bucket drops each minute, so waiting seconds in the call cannot help: the job comes back later.
+ */
+const TIME_BUDGET_ERROR = "OPERATION_TIME_LIMIT";
+const TIME_BUDGET_RETRY_MS = 60_000;
 const RETRY_LATER_ERRORS = new Set(["INTERNAL_SERVER_ERROR", "OVERLOAD_LIMIT"]);
 const METHOD_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/i;
 const BATCH_KEY = /^[A-Za-z0-9_-]{1,64}$/;
@@ -105,6 +111,13 @@ export class Bitrix24Client {
           continue;
         }
         throw new Bitrix24RetryableError(error, `${method}: ${error} after ${waits} retries`, (this.backoffMs.at(-1) ?? 1000) * 2);
+      }
+      if (error === TIME_BUDGET_ERROR) {
+        throw new Bitrix24RetryableError(error, `${method}: ${error} (time budget of the method spent)`, TIME_BUDGET_RETRY_MS);
+      }
+      if (error === "PORTAL_DELETED") {
+        // the portal no longer exists: nothing will succeed until it is installed again
+        await markNeedsReinstall(this.deps.db, auth.portalId, this.deps.clock.now());
       }
       if (RETRY_LATER_ERRORS.has(error) || (status >= 500 && error !== "PORTAL_DELETED")) {
         throw new Bitrix24RetryableError(error, `${method}: ${error} (${status}) ${description}`.trim());

@@ -127,9 +127,9 @@ describe.each(await backends())("Bitrix24 REST client (%s)", (backend) => {
     expect((await h.portalRow(p.memberId))!.status).toBe("active");
   });
 
-  it.each(["QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"])("happy: %s then success -> backs off and retries", async (code) => {
+  it.each(["QUERY_LIMIT_EXCEEDED"])("happy: %s then success -> backs off and retries", async (code) => {
     const p = await h.installed();
-    const status = code === "QUERY_LIMIT_EXCEEDED" ? 503 : 429;
+    const status = 503;
     h.fake.answerNext("crm.contact.get", { status, body: { error: code, error_description: "Too many requests" } });
     const sleeps: number[] = [];
     const result = await h.client(p.memberId, h.deps, sleeps).call("crm.contact.get", { id: 7 }, echo);
@@ -137,6 +137,23 @@ describe.each(await backends())("Bitrix24 REST client (%s)", (backend) => {
     expect(h.fake.callsOf("crm.contact.get").filter((c) => c.body.auth === p.accessToken).length).toBeGreaterThanOrEqual(2);
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThanOrEqual(100);
+  });
+
+  it("error: OPERATION_TIME_LIMIT (a 10-minute budget) -> no waiting in the call, the job comes back in a minute", async () => {
+    const p = await h.installed();
+    h.fake.answerNext("crm.deal.list", { status: 429, body: { error: "OPERATION_TIME_LIMIT", error_description: "Method is blocked" } });
+    const sleeps: number[] = [];
+    const err = await h.client(p.memberId, h.deps, sleeps).call("crm.deal.list", {}, echo).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Bitrix24RetryableError);
+    expect(err).toMatchObject({ code: "OPERATION_TIME_LIMIT", delayMs: 60_000 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it("error: PORTAL_DELETED marks the portal as needing reinstall", async () => {
+    const p = await h.installed();
+    h.fake.answerNext("profile", { status: 404, body: { error: "PORTAL_DELETED", error_description: "Portal was deleted" } });
+    await expect(h.client(p.memberId).call("profile", {}, echo)).rejects.toMatchObject({ code: "PORTAL_DELETED" });
+    expect((await h.portalRow(p.memberId))!.status).toBe("needs_reinstall");
   });
 
   it("error: a limit that does not pass -> bounded retries, then Bitrix24RetryableError", async () => {
