@@ -29,6 +29,8 @@ export const portals = pgTable(
     tokenExpiresAt: ts("token_expires_at"),
     serverEndpoint: text("server_endpoint"),
     applicationTokenEnc: text("application_token_enc"),
+    /** while set and in the future, one process is exchanging the refresh token (single-use) */
+    refreshLeaseUntil: ts("refresh_lease_until"),
     status: text("status", { enum: ["active", "needs_reinstall", "uninstalled"] })
       .notNull()
       .default("active"),

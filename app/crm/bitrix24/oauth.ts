@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
+import { eq } from "drizzle-orm";
 import type { Db } from "../../db/index.js";
+import { portals } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
 import {
@@ -35,8 +37,8 @@ const inFlight = new WeakMap<Db, Map<string, Promise<PortalAuth>>>();
 /**
  * Gets the portal a new token pair after `rejectedAccessToken` met `expired_token`.
  * Refresh tokens are single-use (reference/bitrix24.md 2.1: "serialize refresh per member_id"),
- * so callers in this process share one promise, and instances take turns on the portal row
- * (`select ... for update`). Whoever gets the lock re-reads the row first: if the stored access
+ * so callers in this process share one promise, and instances take turns through a short lease
+ * on the portal row (takeRefreshLease). Each turn re-reads the row first: if the stored access
  * token is no longer the rejected one, another caller already refreshed and its pair is used.
  */
 export function refreshPortalTokens(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
@@ -53,25 +55,60 @@ export function refreshPortalTokens(deps: Bitrix24Deps, memberId: string, reject
   return started;
 }
 
-async function refreshUnderLock(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
-  const outcome = await deps.db.transaction(async (tx): Promise<PortalAuth | Bitrix24ReinstallNeededError> => {
+/** Longer than one OAuth call may take (20 s), so a lease never ends while its holder still waits for the answer. */
+const REFRESH_LEASE_MS = 30_000;
+const LEASE_POLL_MS = 200;
+
+type LeaseOutcome = { kind: "done"; auth: PortalAuth } | { kind: "wait" } | { kind: "refresh"; current: PortalAuth; portalId: string };
+
+/**
+ * Across instances, the portal row carries a short lease: whoever sets it exchanges the
+ * refresh token, the others wait and re-read. Only short transactions touch the row; the call
+ * to the OAuth server happens outside any, so the embedded database (one connection) is never
+ * held while we wait for the network.
+ */
+async function takeRefreshLease(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<LeaseOutcome> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx): Promise<LeaseOutcome> => {
     const row = await lockPortal(tx, memberId);
     if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
     const current = await decryptPortalAuth(deps.keyring, row);
-    if (current.accessToken !== rejectedAccessToken) return current;
-    try {
-      const fresh = await requestRefresh(deps, current);
-      return await storeFreshTokens(tx, deps.keyring, row, fresh, deps.clock.now());
-    } catch (err) {
-      if (!(err instanceof Bitrix24ReinstallNeededError)) throw err;
-      // returned, not thrown, so that the status change commits with the lock released
-      await markNeedsReinstall(tx, row.id, deps.clock.now());
-      deps.logger.warn("bitrix24: refresh token refused, portal needs a reinstall", { member_id: memberId, domain: row.domain, error: err.code });
-      return err;
-    }
+    if (current.accessToken !== rejectedAccessToken) return { kind: "done", auth: current };
+    if (row.refreshLeaseUntil && row.refreshLeaseUntil.getTime() > now.getTime()) return { kind: "wait" };
+    await tx
+      .update(portals)
+      .set({ refreshLeaseUntil: new Date(now.getTime() + REFRESH_LEASE_MS) })
+      .where(eq(portals.id, row.id));
+    return { kind: "refresh", current, portalId: row.id };
   });
-  if (outcome instanceof Bitrix24ReinstallNeededError) throw outcome;
-  return outcome;
+}
+
+async function refreshUnderLock(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
+  const until = Date.now() + REFRESH_LEASE_MS;
+  for (;;) {
+    const lease = await takeRefreshLease(deps, memberId, rejectedAccessToken);
+    if (lease.kind === "done") return lease.auth;
+    if (lease.kind === "wait") {
+      if (Date.now() > until) throw new Bitrix24RetryableError("refresh_in_progress", "another instance is refreshing the portal's tokens");
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      continue;
+    }
+    try {
+      const fresh = await requestRefresh(deps, lease.current);
+      return await deps.db.transaction(async (tx) => {
+        const row = await lockPortal(tx, memberId);
+        if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
+        return storeFreshTokens(tx, deps.keyring, row, fresh, deps.clock.now());
+      });
+    } catch (err) {
+      await deps.db.update(portals).set({ refreshLeaseUntil: null }).where(eq(portals.id, lease.portalId));
+      if (err instanceof Bitrix24ReinstallNeededError) {
+        await markNeedsReinstall(deps.db, lease.portalId, deps.clock.now());
+        deps.logger.warn("bitrix24: refresh token refused, portal needs a reinstall", { member_id: memberId, error: err.code });
+      }
+      throw err;
+    }
+  }
 }
 
 /** One call to the OAuth server. `client_secret` goes there and nowhere else (reference/bitrix24.md 2.1). */

@@ -115,6 +115,7 @@ export async function storeFreshTokens(db: Db, keyring: Keyring, row: PortalRow,
       tokenExpiresAt: fresh.expiresAt,
       ...(fresh.serverEndpoint ? { serverEndpoint: fresh.serverEndpoint } : {}),
       settings: sql`${portals.settings} || ${JSON.stringify(settings)}::jsonb`,
+      refreshLeaseUntil: null,
       updatedAt: now,
     })
     .where(eq(portals.id, row.id));

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "../../../app/crm/bitrix24/errors.js";
@@ -34,6 +35,22 @@ describe.each(await backends())("Bitrix24 REST client (%s)", (backend) => {
     const err = await h.client(p.memberId).call("bizproc.robot.add", { CODE: "x" }, z.unknown()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Bitrix24Error);
     expect(err).toMatchObject({ code: "ACCESS_DENIED", status: 403 });
+  });
+
+  it("happy: a slow OAuth server does not hold the database: other queries run during the refresh", async () => {
+    const p = await h.installed();
+    h.fake.expire(p.accessToken);
+    h.fake.refreshDelayMs = 1500;
+    try {
+      const call = h.client(p.memberId).call("profile", {}, echo);
+      await new Promise((r) => setTimeout(r, 300)); // the refresh is now waiting on the network
+      const started = Date.now();
+      await h.deps.db.execute(sql`select 1`);
+      expect(Date.now() - started).toBeLessThan(500);
+      await call;
+    } finally {
+      h.fake.refreshDelayMs = 0;
+    }
   });
 
   it("happy: 20 concurrent calls on an expired token cause exactly one refresh, stored encrypted", async () => {
@@ -90,7 +107,7 @@ describe.each(await backends())("Bitrix24 REST client (%s)", (backend) => {
     expect(h.fake.callsOf("profile").at(-1)!.body.auth).toBe(fresh.accessToken);
   });
 
-  it.runIf(backend === "postgres")("happy: two instances (two connection pools) refreshing at once make one refresh (row lock + re-read)", async () => {
+  it.runIf(backend === "postgres")("happy: two instances (two connection pools) refreshing at once make one refresh (lease + re-read)", async () => {
     const p = await h.installed();
     h.fake.expire(p.accessToken);
     h.fake.refreshDelayMs = 150;
