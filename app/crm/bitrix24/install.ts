@@ -7,7 +7,7 @@ import type { BracketObject } from "./bracket-form.js";
 import { sendRestCall } from "./client.js";
 import { enqueueConnectorRegistration } from "./connector/registration.js";
 import { Bitrix24RetryableError } from "./errors.js";
-import type { Bitrix24Deps } from "./oauth.js";
+import { type Bitrix24Deps, confirmInstallWithOAuthServer } from "./oauth.js";
 import { assertPortalEndpoint, findPortal, type PortalRow, tokenContext } from "./portal-auth.js";
 
 /** What an install hands us, whichever variant it came in (reference/bitrix24.md 1.1). */
@@ -112,6 +112,7 @@ export async function installPortal(deps: Bitrix24Deps & Partial<Pick<AppDeps, "
     throw new AppError("conflict", "This Bitrix24 portal is installed under another domain; uninstall it there first");
   }
   await verifyTokensOnPortal(deps, endpoint, grant.accessToken);
+  const fresh = await confirmInstallWithOAuthServer(deps, { ...grant, clientEndpoint: endpoint });
 
   const now = deps.clock.now();
   const { keyring } = deps;
@@ -123,10 +124,10 @@ export async function installPortal(deps: Bitrix24Deps & Partial<Pick<AppDeps, "
     : null;
   const fields = {
     domain,
-    accessTokenEnc: await keyring.encrypt(grant.accessToken, tokenContext(grant.memberId, "access")),
-    refreshTokenEnc: await keyring.encrypt(grant.refreshToken, tokenContext(grant.memberId, "refresh")),
-    tokenExpiresAt: new Date(now.getTime() + grant.expiresInS * 1000),
-    serverEndpoint: grant.serverEndpoint ?? null,
+    accessTokenEnc: await keyring.encrypt(fresh.accessToken, tokenContext(grant.memberId, "access")),
+    refreshTokenEnc: await keyring.encrypt(fresh.refreshToken, tokenContext(grant.memberId, "refresh")),
+    tokenExpiresAt: fresh.expiresAt,
+    serverEndpoint: fresh.serverEndpoint ?? grant.serverEndpoint ?? null,
     status: "active" as const,
     uninstalledAt: null,
     updatedAt: now,

@@ -159,6 +159,7 @@ async function requestRefresh(deps: Bitrix24Deps, current: PortalAuth): Promise<
     }
   }
   return {
+    memberId: a.member_id,
     accessToken: a.access_token,
     refreshToken: a.refresh_token,
     expiresAt: new Date(deps.clock.now().getTime() + (a.expires_in ?? ACCESS_TOKEN_LIFETIME_S) * 1000),
@@ -166,4 +167,40 @@ async function requestRefresh(deps: Bitrix24Deps, current: PortalAuth): Promise<
     serverEndpoint: a.server_endpoint,
     scope: a.scope,
   };
+}
+
+/**
+ * Proof of an install that no one but Bitrix24 can give: the install's refresh token is
+ * exchanged at the OAuth server (BITRIX24_OAUTH_URL), which only works for a pair issued to our
+ * application, and its answer names the portal's member_id and client_endpoint (2.1). Anyone
+ * can POST an install with a host of their own that answers app.info; this check is what stops
+ * them from claiming another portal's member_id. Returns the new pair, which replaces the install's.
+ */
+export async function confirmInstallWithOAuthServer(
+  deps: Bitrix24Deps,
+  grant: { memberId: string; clientEndpoint: string; accessToken: string; refreshToken: string },
+): Promise<FreshTokens> {
+  let fresh: FreshTokens;
+  try {
+    fresh = await requestRefresh(deps, {
+      portalId: "",
+      memberId: grant.memberId,
+      domain: new URL(grant.clientEndpoint).host,
+      clientEndpoint: grant.clientEndpoint,
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      expiresAt: deps.clock.now(),
+    });
+  } catch (err) {
+    if (err instanceof Bitrix24RetryableError) throw new AppError("unavailable", "The Bitrix24 OAuth server could not be reached to confirm the install");
+    if (err instanceof Bitrix24Error && err.code === "not_configured") throw new AppError("unavailable", err.message);
+    if (err instanceof Bitrix24Error && err.code === "member_mismatch") {
+      throw new AppError("unauthorized", "The install tokens belong to another Bitrix24 portal");
+    }
+    throw new AppError("unauthorized", "The Bitrix24 OAuth server did not confirm the install tokens");
+  }
+  if (fresh.memberId !== grant.memberId || new URL(fresh.clientEndpoint).host !== new URL(grant.clientEndpoint).host) {
+    throw new AppError("unauthorized", "The install tokens belong to another Bitrix24 portal");
+  }
+  return fresh;
 }

@@ -91,6 +91,8 @@ export async function decryptPortalAuth(keyring: Keyring, row: PortalRow): Promi
 }
 
 export interface FreshTokens {
+  /** the portal the OAuth server says the pair belongs to (2.1), when it says */
+  memberId?: string | undefined;
   accessToken: string;
   refreshToken: string;
   expiresAt: Date;

@@ -117,7 +117,8 @@ export class Bitrix24Harness {
     const { res, portal } = this.installPage(memberId);
     const answer = await res;
     if (answer.status !== 200) throw new Error(`install failed: ${answer.status} ${await answer.text()}`);
-    return portal;
+    // the install's pair was exchanged at the OAuth server to prove it: the stored pair is the new one
+    return { ...portal, accessToken: await this.storedAccessToken(memberId), refreshToken: await this.storedRefreshToken(memberId) };
   }
 
   /** An event as Bitrix24 sends it (1.5, 3.7): form-encoded, auth without refresh_token. */
@@ -144,6 +145,11 @@ export class Bitrix24Harness {
   async storedAccessToken(memberId: string): Promise<string> {
     const row = await this.portalRow(memberId);
     return this.deps.keyring.decrypt(row!.accessTokenEnc!, tokenContext(memberId, "access"));
+  }
+
+  async storedRefreshToken(memberId: string): Promise<string> {
+    const row = await this.portalRow(memberId);
+    return this.deps.keyring.decrypt(row!.refreshTokenEnc!, tokenContext(memberId, "refresh"));
   }
 
   /** A client that backs off without waiting; `sleeps` records the waits it asked for. */

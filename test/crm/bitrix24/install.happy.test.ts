@@ -23,10 +23,15 @@ describe.each(await backends())("POST /b24/install and ONAPPINSTALL, happy (%s)"
     expect(row).toMatchObject({ crm: "bitrix24", domain: h.fake.host, status: "active", serverEndpoint: "https://oauth.bitrix.info/rest/" });
     expect(row!.settings).toMatchObject({ clientEndpoint: `${h.fake.url}/rest/`, plan: "L" });
     expect(row!.tokenExpiresAt!.getTime()).toBe(h.clock.now().getTime() + 3600_000);
-    // encrypted at rest, bound to this portal
+    // the install's refresh token was exchanged at the OAuth server (proof of member_id and
+    // portal); the new pair is what is stored, encrypted at rest and bound to this portal
+    expect(Object.fromEntries(h.fake.refreshCalls.at(-1)!)).toMatchObject({ grant_type: "refresh_token", refresh_token: portal.refreshToken });
+    const access = await h.storedAccessToken(memberId);
+    expect(access).not.toBe(portal.accessToken);
+    expect(h.fake.accessTokens.has(access)).toBe(true);
     for (const [enc, kind, plain] of [
-      [row!.accessTokenEnc, "access", portal.accessToken],
-      [row!.refreshTokenEnc, "refresh", portal.refreshToken],
+      [row!.accessTokenEnc, "access", access],
+      [row!.refreshTokenEnc, "refresh", await h.storedRefreshToken(memberId)],
       [row!.applicationTokenEnc, "application", portal.applicationToken],
     ] as const) {
       expect(enc).not.toContain(plain);
@@ -47,7 +52,8 @@ describe.each(await backends())("POST /b24/install and ONAPPINSTALL, happy (%s)"
     expect(row).toMatchObject({ domain: h.fake.host, status: "active" });
     expect(row!.settings).toMatchObject({ scope: "crm,imopenlines,imconnector,bizproc,messageservice,placement" });
     expect(await h.deps.keyring.decrypt(row!.applicationTokenEnc!, tokenContext(memberId, "application"))).toBe(portal.applicationToken);
-    expect(await h.storedAccessToken(memberId)).toBe(portal.accessToken);
+    expect(Object.fromEntries(h.fake.refreshCalls.at(-1)!)).toMatchObject({ refresh_token: portal.refreshToken });
+    expect(h.fake.accessTokens.has(await h.storedAccessToken(memberId))).toBe(true);
   });
 
   it("happy: the API-only callback posted to /b24/install is answered with JSON", async () => {
@@ -71,7 +77,8 @@ describe.each(await backends())("POST /b24/install and ONAPPINSTALL, happy (%s)"
     expect(rows).toHaveLength(1);
     expect(rows[0]!.id).toBe(before!.id);
     expect(rows[0]!.updatedAt.getTime()).toBe(h.clock.now().getTime());
-    expect(await h.storedAccessToken(memberId)).toBe(second.accessToken);
+    expect(Object.fromEntries(h.fake.refreshCalls.at(-1)!)).toMatchObject({ refresh_token: second.refreshToken });
+    expect(await h.storedAccessToken(memberId)).not.toBe(first.accessToken);
   });
 
   it("happy: installing again after an uninstall reactivates the row with the new application token", async () => {

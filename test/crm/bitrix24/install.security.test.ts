@@ -36,6 +36,26 @@ describe.each(await backends())("POST /b24/install, security (%s)", (backend) =>
     expect(await h.portalRow(p.memberId)).toEqual(before);
   });
 
+  it("security: a host of one's own that answers app.info cannot claim a member_id: the OAuth server must confirm it", async () => {
+    const victim = newMemberId();
+    // the attacker's host accepts any token for app.info, but the refresh token is not one Bitrix24 issued to us
+    const { res } = h.installPage(victim, { REFRESH_ID: "made-up-refresh-token" });
+    const answer = await res;
+    expect(answer.status).toBe(401);
+    expect(await json(answer)).toMatchObject({ error: "unauthorized" });
+    expect(await h.portalRow(victim)).toBeUndefined();
+  });
+
+  it("security: tokens of one portal presented with another portal's member_id -> 401, nothing stored", async () => {
+    const own = h.fake.issuePair(newMemberId());
+    const victim = newMemberId();
+    const { res } = h.installPage(victim, { AUTH_ID: own.accessToken, REFRESH_ID: own.refreshToken });
+    const answer = await res;
+    expect(answer.status).toBe(401);
+    expect(await json(answer)).toMatchObject({ error: "unauthorized", message: "The install tokens belong to another Bitrix24 portal" });
+    expect(await h.portalRow(victim)).toBeUndefined();
+  });
+
   it("security: the install page cannot replace a stored application_token without presenting it", async () => {
     const p = await h.installed();
     const before = await h.portalRow(p.memberId);
