@@ -1,6 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channels } from "../db/schema.js";
+import { channels, lineBindings, messages, type StatusEntry, webhookTokens } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { getProvider } from "../providers/index.js";
 import type { Messenger, Pacing, Provider, ProviderContext } from "../providers/types.js";
@@ -128,4 +128,38 @@ export function pacingOf(channel: Channel): Pacing {
     minIntervalMs: channel.paceMinMs ?? base.minIntervalMs,
     jitterMs: channel.paceJitterMs ?? base.jitterMs,
   };
+}
+
+/**
+ * Takes a portal's channels out of service when the app is uninstalled: with `purge` (the
+ * admin asked Bitrix24 to delete the app's data) the channels go with their history; otherwise
+ * they are marked deleted with credentials and secrets wiped, webhook tokens revoked, line
+ * bindings deactivated, and messages still waiting to go out failed visibly. History stays.
+ */
+export async function retirePortalChannels(db: Db, portalId: string, now: Date, purge: boolean): Promise<number> {
+  if (purge) {
+    const gone = await db.delete(channels).where(eq(channels.portalId, portalId)).returning({ id: channels.id });
+    return gone.length;
+  }
+  const retired = await db
+    .update(channels)
+    .set({ deletedAt: now, credentialsEnc: "", hookSecretHash: null, hookSecretEnc: null, updatedAt: now })
+    .where(and(eq(channels.portalId, portalId), isNull(channels.deletedAt)))
+    .returning({ id: channels.id });
+  const ids = retired.map((c) => c.id);
+  if (ids.length === 0) return 0;
+  await db.update(webhookTokens).set({ revokedAt: now }).where(and(inArray(webhookTokens.channelId, ids), isNull(webhookTokens.revokedAt)));
+  await db.update(lineBindings).set({ active: false, updatedAt: now }).where(inArray(lineBindings.channelId, ids));
+  const failed: StatusEntry = { status: "failed", at: now.toISOString(), reason: "the app was uninstalled" };
+  await db
+    .update(messages)
+    .set({
+      status: "failed",
+      errorCode: "channel_removed",
+      errorMessage: "the app was uninstalled",
+      statusHistory: sql`${messages.statusHistory} || ${JSON.stringify([failed])}::jsonb`,
+      updatedAt: now,
+    })
+    .where(and(inArray(messages.channelId, ids), eq(messages.direction, "out"), eq(messages.status, "queued")));
+  return ids.length;
 }
