@@ -15,7 +15,7 @@ export type JobDeps = Omit<AppDeps, "queue">;
 /** Every job kind the app runs, registered in one place for the Node pump and the Workers handlers. */
 export function buildRegistry(deps: JobDeps): JobRegistry {
   const registry = new JobRegistry();
-  registerMaintenance(registry);
+  registerMaintenance(registry, deps);
   registerSendJob(registry, deps);
   registerLateStatusJob(registry, deps);
   registerPolling(registry, deps);

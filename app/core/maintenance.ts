@@ -1,7 +1,8 @@
 import { and, eq, lt, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/index.js";
-import { outboxJobs, paceSlots } from "../db/schema.js";
+import { files, outboxJobs, paceSlots } from "../db/schema.js";
+import type { FileStore } from "./file-store.js";
 import { enqueueJob } from "./outbox/enqueue.js";
 import type { JobRegistry } from "./outbox/registry.js";
 import { ensurePolling } from "./polling.js";
@@ -16,7 +17,7 @@ export const DONE_JOB_RETENTION_MS = 7 * DAY;
 const payloadSchema = z.object({ hour: z.string() });
 
 /** Housekeeping that keeps the hot tables small; runs through the outbox like any job. */
-export async function cleanup(db: Db, now: Date): Promise<{ jobs: number; buckets: number; slots: number }> {
+export async function cleanup(db: Db, now: Date, store?: FileStore): Promise<{ jobs: number; buckets: number; slots: number; files: number }> {
   const jobs = await db
     .delete(outboxJobs)
     .where(and(eq(outboxJobs.status, "done"), lt(outboxJobs.finishedAt, new Date(now.getTime() - DONE_JOB_RETENTION_MS))))
@@ -37,14 +38,24 @@ export async function cleanup(db: Db, now: Date): Promise<{ jobs: number; bucket
       ),
     )
     .returning({ key: paceSlots.key });
-  return { jobs: jobs.length, buckets, slots: slots.length };
+  // re-hosted media past retention: the row goes first, so a half-done cleanup never leaves a link to nothing
+  let removedFiles = 0;
+  if (store) {
+    const expired = await db
+      .delete(files)
+      .where(lt(files.expiresAt, now))
+      .returning({ key: files.storageKey });
+    for (const f of expired) await store.delete(f.key);
+    removedFiles = expired.length;
+  }
+  return { jobs: jobs.length, buckets, slots: slots.length, files: removedFiles };
 }
 
-export function registerMaintenance(registry: JobRegistry): void {
+export function registerMaintenance(registry: JobRegistry, deps: { files: FileStore }): void {
   registry.register(MAINTENANCE_JOB, {
     schema: payloadSchema,
     async handle(_payload, ctx) {
-      const removed = await cleanup(ctx.db, ctx.clock.now());
+      const removed = await cleanup(ctx.db, ctx.clock.now(), deps.files);
       const pollChainsStarted = await ensurePolling(ctx.db, ctx.clock.now());
       ctx.logger.info("maintenance done", { ...removed, pollChainsStarted });
     },

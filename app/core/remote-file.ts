@@ -24,6 +24,8 @@ export interface ProbeOptions {
   maxBytes?: number;
   /** the request parameter the URL came from, named in error messages */
   field?: string;
+  /** per hop; probes answer fast, downloads take longer */
+  timeoutMs?: number;
 }
 
 function unreachable(field: string, why: string): AppError {
@@ -32,23 +34,30 @@ function unreachable(field: string, why: string): AppError {
 
 /**
  * Follows redirects by hand so every hop passes the SSRF guard: a public URL redirecting to
- * an intranet address must not be probed.
+ * an intranet address must not be probed or downloaded.
  */
-async function request(url: URL, init: RequestInit, opts: ProbeOptions, field: string): Promise<Response> {
+export async function requestPublic(url: URL, init: RequestInit, opts: ProbeOptions, field: string): Promise<Response> {
+  const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   let target = url;
   for (let hop = 0; ; hop++) {
     let res: Response;
     try {
-      res = await opts.fetch(target.toString(), { ...init, redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      res = await opts.fetch(target.toString(), { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw unreachable(field, timedOut ? "no answer within 5 s" : "connection failed");
+      throw unreachable(field, timedOut ? `no answer within ${timeoutMs / 1000} s` : "connection failed");
     }
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !location) return res;
     await res.body?.cancel();
     if (hop >= MAX_REDIRECTS) throw unreachable(field, "too many redirects");
     target = assertPublicUrl(new URL(location, target).toString(), opts.policy, field);
+    // credentials are for the first host only: never carried to where a redirect points
+    if (init.headers) {
+      const headers = new Headers(init.headers);
+      headers.delete("authorization");
+      init = { ...init, headers };
+    }
   }
 }
 
@@ -95,11 +104,11 @@ export async function probeRemoteFile(raw: string, opts: ProbeOptions): Promise<
   const maxBytes = opts.maxBytes ?? MAX_REMOTE_FILE_BYTES;
   const url = assertPublicUrl(raw.trim(), opts.policy, field);
 
-  let res = await request(url, { method: "HEAD" }, opts, field);
+  let res = await requestPublic(url, { method: "HEAD" }, opts, field);
   let size = res.ok ? lengthOf(res.headers.get("content-length")) : undefined;
   if (!res.ok || size === undefined) {
     await res.body?.cancel();
-    res = await request(url, { method: "GET", headers: { range: "bytes=0-0" } }, opts, field);
+    res = await requestPublic(url, { method: "GET", headers: { range: "bytes=0-0" } }, opts, field);
     // the body is never read: only the headers matter, and the file may be large
     await res.body?.cancel();
     if (!res.ok) throw unreachable(field, `the server answered HTTP ${res.status}`);

@@ -146,6 +146,10 @@ export interface MessageFile {
   name?: string;
   mime?: string;
   size?: number;
+  /** the provider's own link needs the channel's credentials to download (never stored here) */
+  auth?: boolean;
+  /** our copy in `files`, once re-hosted for a CRM to download */
+  hostedId?: string;
 }
 
 export const messages = pgTable(
@@ -280,4 +284,24 @@ export const webhookQuarantine = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("webhook_quarantine_channel_idx").on(t.channelId, t.createdAt)],
+);
+
+/**
+ * Bearer sessions of the admin API (DESIGN.md "Admin API"): issued after the CRM frame proved
+ * an admin of the portal; only the token's hash is kept, so a database leak opens no session.
+ */
+export const adminSessions = pgTable(
+  "admin_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    portalId: uuid("portal_id")
+      .notNull()
+      .references(() => portals.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    /** the CRM user who opened the settings page */
+    userId: text("user_id").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("admin_sessions_token_hash_uq").on(t.tokenHash), index("admin_sessions_expires_idx").on(t.expiresAt)],
 );

@@ -139,6 +139,8 @@ export interface Provider<C = unknown> {
   configureWebhook?(ctx: ProviderContext<C>, url: string): Promise<void>;
   /** verifies (beyond the path secret) and parses a webhook; throws WebhookPayloadError for malformed ones */
   parseWebhook(req: WebhookRequest, ctx: ProviderContext<C>): Promise<ProviderEvent[]>;
+  /** headers that download a file the provider hosts behind the channel's credentials (IncomingFile.headers) */
+  downloadHeaders?(ctx: ProviderContext<C>, url: string): Record<string, string>;
   /** providers without push webhooks: fetch new events since the cursor */
   poll?(ctx: ProviderContext<C>, cursor: string | null, opts?: PollOptions): Promise<{ events: ProviderEvent[]; cursor: string | null }>;
 }

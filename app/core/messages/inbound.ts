@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { channels, lineBindings, type MessageFile, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
-import type { ProviderEvent } from "../../providers/types.js";
+import type { IncomingFile, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
 import { enqueueJob } from "../outbox/enqueue.js";
 import { peerKey } from "../peer.js";
@@ -20,6 +20,16 @@ export interface RecordResult {
 
 type Incoming = Extract<ProviderEvent, { type: "incoming" }>;
 
+/** The headers themselves (provider credentials) are not stored: only that the link needs them. */
+function storedFile(f: IncomingFile): MessageFile {
+  return {
+    url: f.url,
+    ...(f.name ? { name: f.name } : {}),
+    ...(f.mime ? { mime: f.mime } : {}),
+    ...(f.headers && Object.keys(f.headers).length > 0 ? { auth: true } : {}),
+  };
+}
+
 function describeIncoming(e: Incoming): { body: string | null; file: MessageFile | null } {
   const parts: string[] = [];
   if (e.text) parts.push(e.text);
@@ -30,7 +40,7 @@ function describeIncoming(e: Incoming): { body: string | null; file: MessageFile
   if (e.contact) parts.push(`${e.contact.name}: ${e.contact.phones.join(", ")}`);
   const [first] = e.files;
   const file = first
-    ? { url: first.url, ...(first.name ? { name: first.name } : {}), ...(first.mime ? { mime: first.mime } : {}) }
+    ? storedFile(first)
     : null;
   return { body: parts.length ? parts.join("\n") : null, file };
 }
@@ -58,7 +68,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
         ...extraFiles.map((f, i) => ({
           key: `${event.eventId}#${i + 1}`,
           body: null,
-          file: { url: f.url, ...(f.name ? { name: f.name } : {}), ...(f.mime ? { mime: f.mime } : {}) },
+          file: storedFile(f),
         })),
       ];
       for (const row of rows) {

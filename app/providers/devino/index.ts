@@ -177,4 +177,9 @@ export const devino: Provider<DevinoCredentials> = {
       now: ctx.clock.now(),
     });
   },
+
+  // media on Devino's own host needs the API key [U]; the key never goes to any other host
+  downloadHeaders(ctx, url) {
+    return new URL(url).host === new URL(baseUrl(ctx)).host ? authHeaders(ctx) : {};
+  },
 };

@@ -95,16 +95,18 @@ describe.each(await backends())("Open Lines connector: binding and client -> ope
     expect(rows.some((r) => r.origin === "phone")).toBe(true);
   });
 
-  it("error: an uninstalled portal -> the delivery job is dead-lettered at once, the portal is not called", async () => {
+  it("error: the app uninstalled before delivery -> the job is dead-lettered at once, the portal is not called, later webhooks are refused", async () => {
     const b = await h.boundChannel();
-    expect((await h.event("ONAPPUNINSTALL", b.portal.memberId, b.portal.applicationToken)).status).toBe(200);
     await h.clientWrites(b, "hello?", `UNINST${b.line}`);
+    expect((await h.event("ONAPPUNINSTALL", b.portal.memberId, b.portal.applicationToken)).status).toBe(200);
     const before = h.fake.restCalls.length;
     await h.runJobs(2);
     expect(h.fake.restCalls.length).toBe(before);
     const [message] = await h.messagesOf(b.channel.id);
     const job = (await h.jobsOf(CRM_DELIVER_JOB)).find((j) => (j.payload as { messageId: string }).messageId === message!.id);
     expect(job).toMatchObject({ status: "dead", attempts: 1 });
-    expect(job!.lastError).toContain("reinstall");
+    expect(job!.lastError).toContain("channel was removed");
+    // the uninstall took the channel out of service: its provider webhook URL no longer works
+    expect((await h.clientWrites(b, "anyone there?", `UNINST2${b.line}`)).status).toBe(401);
   });
 });

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { CRM_DELIVER_JOB } from "../../../core/messages/inbound.js";
+import { hostMessageFile } from "../../../core/media.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
+import type { AppDeps } from "../../../deps.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { sendToOpenLine } from "./client-message.js";
 import { loadOpenLineContext } from "./message-context.js";
@@ -14,7 +16,7 @@ import { loadOpenLineContext } from "./message-context.js";
  * only), which a phone message does not have, and whether such a post comes back to us as
  * ONIMCONNECTORMESSAGEADD (and would be sent to the client again) is UNVERIFIED (3.10, 10.3).
  */
-export async function deliverIncoming(deps: Bitrix24Deps, messageId: string): Promise<void> {
+export async function deliverIncoming(deps: Bitrix24Deps & Pick<AppDeps, "files">, messageId: string): Promise<void> {
   const ctx = await loadOpenLineContext(deps, messageId);
   if (!ctx) return;
   const { message } = ctx;
@@ -27,17 +29,17 @@ export async function deliverIncoming(deps: Bitrix24Deps, messageId: string): Pr
     deps.logger.info("bitrix24: empty client message not shown in open lines", { message: message.id });
     return;
   }
-  // Provider media URLs are passed as the provider gave them (not re-hosted yet): 3.6 needs
-  // them public, which holds for Wappi's links but not for providers that need auth headers.
+  // 3.6: Bitrix24 downloads files[].url itself: it gets our signed copy, not the provider's link
+  const hosted = message.file ? await hostMessageFile(deps, ctx.channel, message.id, message.file) : undefined;
   await sendToOpenLine(deps.db, ctx.client, ctx.target, ctx.conversation, {
     id: message.id,
     date: message.createdAt,
     text: message.body,
-    file: message.file,
+    file: hosted ? { url: hosted.url, name: hosted.name, mime: hosted.mime } : null,
   });
 }
 
-export function registerDeliverIncomingJob(registry: JobRegistry, deps: Bitrix24Deps): void {
+export function registerDeliverIncomingJob(registry: JobRegistry, deps: Bitrix24Deps & Pick<AppDeps, "files">): void {
   registry.register(CRM_DELIVER_JOB, {
     schema: z.object({ messageId: z.uuid() }),
     handle: ({ messageId }) => deliverIncoming(deps, messageId),

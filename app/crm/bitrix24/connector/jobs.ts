@@ -1,4 +1,5 @@
 import type { JobRegistry } from "../../../core/outbox/registry.js";
+import type { AppDeps } from "../../../deps.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { registerDeliverIncomingJob } from "./deliver-incoming.js";
 import { registerMirrorOutgoingJob } from "./mirror-outgoing.js";
@@ -10,7 +11,7 @@ import { registerReportStatusJob } from "./report-status.js";
  * `crm.mirror_outgoing` are written by core without naming a CRM; only Bitrix24 handles them
  * so far (each handler skips messages that are not its own).
  */
-export function registerBitrix24ConnectorJobs(registry: JobRegistry, deps: Bitrix24Deps): void {
+export function registerBitrix24ConnectorJobs(registry: JobRegistry, deps: Bitrix24Deps & Pick<AppDeps, "files">): void {
   registerConnectorJob(registry, deps);
   registerDeliverIncomingJob(registry, deps);
   registerReportStatusJob(registry, deps);

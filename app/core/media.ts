@@ -1,0 +1,118 @@
+import { eq } from "drizzle-orm";
+import { files, type MessageFile, messages } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import { type Channel, providerContext, providerOf } from "./channels.js";
+import { bytesToHex } from "./encoding.js";
+import { AppError } from "./errors.js";
+import { signFileUrl } from "./file-store.js";
+import { PermanentError, RetryableError } from "./outbox/types.js";
+import { requestPublic } from "./remote-file.js";
+
+/** Media a client sends: WhatsApp caps documents at 100 MB. */
+export const MAX_MEDIA_BYTES = 100 * 1024 * 1024;
+/** How long our copy is kept; CRMs copy a file when the message arrives. */
+export const MEDIA_RETENTION_MS = 30 * 24 * 3600_000;
+/** How long a link we hand to a CRM works. */
+export const MEDIA_LINK_TTL_MS = 7 * 24 * 3600_000;
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+type MediaDeps = Pick<AppDeps, "db" | "files" | "fetch" | "config" | "clock" | "keyring" | "logger">;
+
+export interface HostedFile {
+  url: string;
+  name: string;
+  mime: string;
+}
+
+async function readCapped(res: Response, max: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > max) throw new PermanentError(`the file is larger than ${max / 1024 / 1024} MB`, "file_too_large");
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new PermanentError(`the file is larger than ${max / 1024 / 1024} MB`, "file_too_large");
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function fileName(file: MessageFile, url: URL): string {
+  const fromUrl = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+  return (file.name ?? fromUrl ?? "").trim().slice(0, 200) || "file";
+}
+
+/**
+ * A link a CRM can download a client's file from: our own signed copy. Provider links may
+ * need the channel's credentials (Devino), expire (WhatsApp media URLs) or be slow; the CRM
+ * must get a public, lasting link (reference/bitrix24.md 3.6). The copy is made once per
+ * message (hostedId on the row), so a retried delivery does not download it again.
+ * Download trouble is retryable; a file over the limit or refused by the provider is not.
+ */
+export async function hostMessageFile(deps: MediaDeps, channel: Channel, messageId: string, file: MessageFile): Promise<HostedFile> {
+  const now = deps.clock.now();
+  const link = (id: string) => signFileUrl(deps.config.PUBLIC_URL, id, new Date(now.getTime() + MEDIA_LINK_TTL_MS), deps.config.ENCRYPTION_KEY);
+  if (file.hostedId) {
+    const [row] = await deps.db.select().from(files).where(eq(files.id, file.hostedId));
+    if (row) return { url: await link(row.id), name: row.name, mime: row.mime };
+  }
+
+  const provider = providerOf(channel);
+  const headers = file.auth && provider.downloadHeaders ? provider.downloadHeaders(await providerContext(deps, channel), file.url) : {};
+  let res: Response;
+  try {
+    res = await requestPublic(
+      new URL(file.url),
+      { method: "GET", headers },
+      { fetch: deps.fetch, policy: { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK }, timeoutMs: DOWNLOAD_TIMEOUT_MS },
+      "file",
+    );
+  } catch (err) {
+    if (err instanceof AppError && err.code === "invalid_parameter") throw new PermanentError(err.message, "file_unreachable");
+    throw new RetryableError(err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    const message = `the provider's file link answered HTTP ${res.status}`;
+    if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError(message);
+    throw new PermanentError(message, "file_unreachable");
+  }
+  const bytes = await readCapped(res, MAX_MEDIA_BYTES);
+  const mime = (file.mime ?? res.headers.get("content-type")?.split(";")[0]?.trim()) || "application/octet-stream";
+  const name = fileName(file, new URL(file.url));
+  const id = crypto.randomUUID();
+  const storageKey = `media/${channel.id}/${id}`;
+  await deps.files.put(storageKey, bytes, { mime });
+  const sha256 = bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(files).values({
+      id,
+      portalId: channel.portalId,
+      storageKey,
+      name,
+      mime,
+      size: bytes.byteLength,
+      sha256,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + MEDIA_RETENTION_MS),
+    });
+    await tx
+      .update(messages)
+      .set({ file: { ...file, hostedId: id, size: bytes.byteLength, mime, name } })
+      .where(eq(messages.id, messageId));
+  });
+  return { url: await link(id), name, mime };
+}
