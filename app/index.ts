@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminApi } from "./api/admin/index.js";
 import { fileDownload } from "./api/files/download.js";
 import { phoneGateway } from "./api/gateway/routes.js";
 import { providerHooks } from "./api/hooks/receive.js";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", phoneGateway);
   app.route("/", webhookApi);
   app.route("/", bitrix24Routes);
+  app.route("/", adminApi);
 
   // paths carry secrets (webhook tokens, hook secrets): never echo a token-like segment
   app.notFound((c) => {

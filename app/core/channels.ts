@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
 import { channels, lineBindings, messages, type StatusEntry, webhookTokens } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
@@ -39,11 +39,7 @@ export async function createChannel(
 ): Promise<{ channel: Channel; hookSecret: string }> {
   const provider = getProvider(input.provider);
   if (!provider) throw new AppError("invalid_parameter", `unknown provider ${input.provider}`, { field: "provider" });
-  const parsed = provider.credentials.safeParse(input.credentials);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ");
-    throw new AppError("invalid_parameter", `credentials: ${detail}`, { field: "credentials" });
-  }
+  const credentials = checkCredentials(provider, input.credentials);
   const messenger = input.messenger ?? provider.capabilities.messengers[0] ?? "whatsapp";
   if (!provider.capabilities.messengers.includes(messenger)) {
     throw new AppError("invalid_parameter", `${provider.title} does not support ${messenger}`, { field: "messenger" });
@@ -58,12 +54,38 @@ export async function createChannel(
       provider: provider.name,
       name: input.name,
       messenger,
-      credentialsEnc: await keyring.encrypt(JSON.stringify(parsed.data), credentialsContext(id)),
+      credentialsEnc: await keyring.encrypt(JSON.stringify(credentials), credentialsContext(id)),
       hookSecretHash: await hashToken(hookSecret),
       hookSecretEnc: await keyring.encrypt(hookSecret, hookSecretContext(id)),
     })
     .returning();
   return { channel: channel!, hookSecret };
+}
+
+/** Credentials as the provider's schema reads them; `invalid_parameter` naming the wrong fields otherwise. */
+function checkCredentials(provider: Provider<unknown>, input: unknown): unknown {
+  const parsed = provider.credentials.safeParse(input);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "credentials"}: ${i.message}`).join("; ");
+    throw new AppError("invalid_parameter", `credentials: ${detail}`, { field: "credentials" });
+  }
+  return parsed.data;
+}
+
+/**
+ * Replaces a channel's credentials (checked and encrypted as on create) and drops what was
+ * cached under the old ones (provider session tokens), so the next call logs in afresh.
+ */
+export async function replaceChannelCredentials(db: Db, keyring: Keyring, channel: Channel, input: unknown, now: Date): Promise<Channel> {
+  const credentials = checkCredentials(providerOf(channel), input);
+  const [row] = await db
+    .update(channels)
+    .set({ credentialsEnc: await keyring.encrypt(JSON.stringify(credentials), credentialsContext(channel.id)), updatedAt: now })
+    .where(and(eq(channels.id, channel.id), isNull(channels.deletedAt)))
+    .returning();
+  if (!row) throw new AppError("not_found", "channel not found");
+  channelCaches.delete(channel.id);
+  return row;
 }
 
 export async function findChannel(db: Db, id: string): Promise<Channel | undefined> {
@@ -133,30 +155,44 @@ export function pacingOf(channel: Channel): Pacing {
 /**
  * Takes a portal's channels out of service when the app is uninstalled: with `purge` (the
  * admin asked Bitrix24 to delete the app's data) the channels go with their history; otherwise
- * they are marked deleted with credentials and secrets wiped, webhook tokens revoked, line
- * bindings deactivated, and messages still waiting to go out failed visibly. History stays.
+ * they are retired (see retireChannels). History stays.
  */
 export async function retirePortalChannels(db: Db, portalId: string, now: Date, purge: boolean): Promise<number> {
   if (purge) {
     const gone = await db.delete(channels).where(eq(channels.portalId, portalId)).returning({ id: channels.id });
     return gone.length;
   }
+  return retireChannels(db, eq(channels.portalId, portalId), now, "the app was uninstalled");
+}
+
+/** An admin deleted one channel: retired like an uninstall retires them all; false when it was already gone. */
+export async function retireChannel(db: Db, channelId: string, now: Date): Promise<boolean> {
+  return (await retireChannels(db, eq(channels.id, channelId), now, "the channel was deleted")) > 0;
+}
+
+/**
+ * Marks the live channels matching `which` deleted with credentials and secrets wiped, webhook
+ * tokens revoked, line bindings deactivated, and messages still waiting to go out failed
+ * visibly with `reason`. The rows stay so message history keeps its channel.
+ */
+async function retireChannels(db: Db, which: SQL, now: Date, reason: string): Promise<number> {
   const retired = await db
     .update(channels)
     .set({ deletedAt: now, credentialsEnc: "", hookSecretHash: null, hookSecretEnc: null, updatedAt: now })
-    .where(and(eq(channels.portalId, portalId), isNull(channels.deletedAt)))
+    .where(and(which, isNull(channels.deletedAt)))
     .returning({ id: channels.id });
   const ids = retired.map((c) => c.id);
   if (ids.length === 0) return 0;
+  for (const id of ids) channelCaches.delete(id);
   await db.update(webhookTokens).set({ revokedAt: now }).where(and(inArray(webhookTokens.channelId, ids), isNull(webhookTokens.revokedAt)));
   await db.update(lineBindings).set({ active: false, updatedAt: now }).where(inArray(lineBindings.channelId, ids));
-  const failed: StatusEntry = { status: "failed", at: now.toISOString(), reason: "the app was uninstalled" };
+  const failed: StatusEntry = { status: "failed", at: now.toISOString(), reason };
   await db
     .update(messages)
     .set({
       status: "failed",
       errorCode: "channel_removed",
-      errorMessage: "the app was uninstalled",
+      errorMessage: reason,
       statusHistory: sql`${messages.statusHistory} || ${JSON.stringify([failed])}::jsonb`,
       updatedAt: now,
     })

@@ -48,6 +48,8 @@ export class FakeBitrix24 {
   refreshDelayMs = 0;
   /** per-command errors a batch gives the next sub-calls of a method (2.4 `result_error`) */
   readonly batchFailures = new Map<string, Array<{ error: string; error_description: string }>>();
+  /** `profile` answers for user tokens (a settings frame's AUTH_ID), by token; other tokens get the echo */
+  readonly userProfiles = new Map<string, { ID: string; ADMIN: boolean }>();
   private readonly imChats = new Map<string, string>();
   private serial = 0;
   private readonly memberOf = new Map<string, string>();
@@ -75,6 +77,15 @@ export class FakeBitrix24 {
     this.refreshTokens.add(pair.refreshToken);
     this.memberOf.set(pair.refreshToken, memberId);
     return pair;
+  }
+
+  /** The AUTH_ID a settings frame would carry for a user of the portal (reference/bitrix24.md 1.2, 8). */
+  issueUserToken(profile: { ID: string; ADMIN: boolean }): string {
+    this.serial += 1;
+    const token = `ut${this.serial}x${Math.random().toString(36).slice(2, 10)}`;
+    this.accessTokens.add(token);
+    this.userProfiles.set(token, profile);
+    return token;
   }
 
   /** The access token's hour is over: the portal answers expired_token from now on. */
@@ -117,6 +128,16 @@ export class FakeBitrix24 {
       case "imconnector.activate":
       case "imconnector.connector.data.set":
         return true;
+      // 5.1, 5.3, 6: these answer `true`
+      case "bizproc.robot.add":
+      case "bizproc.robot.update":
+      case "bizproc.activity.add":
+      case "bizproc.activity.update":
+      case "bizproc.event.send":
+      case "messageservice.sender.add":
+      case "messageservice.sender.update":
+      case "messageservice.message.status.update":
+        return true;
       case "imconnector.send.status.delivery":
       case "imconnector.send.status.reading":
         return { SUCCESS: true, DATA: [] };
@@ -134,6 +155,23 @@ export class FakeBitrix24 {
       default:
         return { method, params };
     }
+  }
+
+  /**
+   * The refusals the sheet names for calls with missing or wrong fields: bizproc.event.send
+   * without EVENT_TOKEN (5.3), a status outside 6's list or without CODE / MESSAGE_ID.
+   */
+  private refusalOf(method: string, params: BracketObject): { error: string; error_description: string } | undefined {
+    if (method === "bizproc.event.send" && (typeof params.EVENT_TOKEN !== "string" || params.EVENT_TOKEN === "")) {
+      return { error: "ACCESS_DENIED", error_description: "Invalid event token" };
+    }
+    if (method === "messageservice.message.status.update") {
+      if (typeof params.CODE !== "string" || typeof params.MESSAGE_ID !== "string") return { error: "ERROR_MESSAGE_NOT_FOUND", error_description: "Message not found" };
+      if (!["queued", "sent", "delivered", "undelivered", "failed"].includes(String(params.STATUS))) {
+        return { error: "ERROR_MESSAGE_STATUS_INCORRECT", error_description: "Incorrect message status" };
+      }
+    }
+    return undefined;
   }
 
   private routes(): Hono {
@@ -179,6 +217,8 @@ export class FakeBitrix24 {
       if (typeof body.auth !== "string" || !this.accessTokens.has(body.auth)) {
         return c.json({ error: "expired_token", error_description: "The access token provided has expired." }, 401);
       }
+      const profile = method === "profile" ? this.userProfiles.get(body.auth) : undefined;
+      if (profile) return c.json({ result: { ...profile, NAME: "Anna", LAST_NAME: "Admin", TIME_ZONE: "" }, time: timeBlock() });
       if (method === "app.info") {
         return c.json({ result: { ID: "7", CODE: FAKE_CLIENT_ID, VERSION: 1, STATUS: "L", INSTALLED: true, PAYMENT_EXPIRED: "N", DAYS: null, LICENSE: "ru_project" }, time: timeBlock() });
       }
@@ -193,12 +233,15 @@ export class FakeBitrix24 {
           const failure = this.batchFailures.get(sub)?.shift();
           if (sub === "fail.me") errors[key] = { error: "ERROR_CORE", error_description: "asked to fail" };
           else if (failure) errors[key] = failure;
+          else if (this.refusalOf(sub, params)) errors[key] = this.refusalOf(sub, params);
           else result[key] = this.resultOf(sub, params);
         }
         // PHP's json_encode turns an empty keyed array into []
         return c.json({ result: { result, result_error: Object.keys(errors).length ? errors : [], result_total: [], result_next: [], result_time: [] }, time: timeBlock() });
       }
       const { auth: _auth, ...params } = body;
+      const refusal = this.refusalOf(method, params);
+      if (refusal) return c.json(refusal, 400);
       return c.json({ result: this.resultOf(method, params), time: timeBlock() });
     });
     return app;

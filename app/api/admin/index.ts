@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../deps.js";
+import { bindChannel } from "./bind-channel.js";
+import { channelQr } from "./channel-qr.js";
+import { createChannelRoute } from "./create-channel.js";
+import { createSession } from "./create-session.js";
+import { deleteChannel } from "./delete-channel.js";
+import { getChannel } from "./get-channel.js";
+import { listChannels } from "./list-channels.js";
+import { listMessages } from "./list-messages.js";
+import { regenerateWebhookTokenRoute } from "./regenerate-webhook-token.js";
+import { retryJob } from "./retry-job.js";
+import { sendTest } from "./send-test.js";
+import { showWebhookTokenRoute } from "./show-webhook-token.js";
+import { updateChannel } from "./update-channel.js";
+
+/**
+ * The admin JSON API behind both CRMs' settings pages (DESIGN.md "Admin API"). Every route
+ * but /api/session checks the bearer session first and acts only on that session's portal;
+ * errors go through the app's one handler, in the shared JSON shape.
+ */
+export const adminApi = new Hono<AppEnv>()
+  .route("/", createSession)
+  .route("/", listChannels)
+  .route("/", createChannelRoute)
+  .route("/", getChannel)
+  .route("/", updateChannel)
+  .route("/", deleteChannel)
+  .route("/", channelQr)
+  .route("/", bindChannel)
+  .route("/", showWebhookTokenRoute)
+  .route("/", regenerateWebhookTokenRoute)
+  .route("/", sendTest)
+  .route("/", listMessages)
+  .route("/", retryJob);

@@ -1,0 +1,157 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/index.js";
+import { channels } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import { type Messenger, ProviderPermanentError, ProviderRetryableError } from "../providers/types.js";
+import { type Channel, channelHookUrl, createChannel, providerContext, providerOf, replaceChannelCredentials } from "./channels.js";
+import { AppError } from "./errors.js";
+import { ensurePolling } from "./polling.js";
+import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
+
+/** A live channel of this portal; another portal's channel is `not_found`, exactly like a missing one. */
+export async function findPortalChannel(db: Db, portalId: string, channelId: string): Promise<Channel> {
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.id, channelId), eq(channels.portalId, portalId), isNull(channels.deletedAt)));
+  if (!row) throw new AppError("not_found", "channel not found");
+  return row;
+}
+
+export async function listPortalChannels(db: Db, portalId: string): Promise<Channel[]> {
+  return db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.portalId, portalId), isNull(channels.deletedAt)))
+    .orderBy(channels.createdAt, channels.id);
+}
+
+/** What an admin sees of a channel: never its credentials or secrets beyond the URLs it must paste. */
+export interface ChannelView {
+  id: string;
+  provider: string;
+  name: string;
+  messenger: Messenger;
+  state: string;
+  state_detail: Record<string, unknown> | null;
+  state_checked_at: string | null;
+  pace_min_ms: number | null;
+  pace_jitter_ms: number | null;
+  created_at: string;
+  /** base URL of the public webhook API, when the channel has a token */
+  webhook_url: string | null;
+  /** where the provider must send its webhooks */
+  hook_url: string | null;
+}
+
+export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config">, channel: Channel): Promise<ChannelView> {
+  const token = await showWebhookToken(deps, channel);
+  return {
+    id: channel.id,
+    provider: channel.provider,
+    name: channel.name,
+    messenger: channel.messenger,
+    state: channel.state,
+    state_detail: channel.stateDetail ?? null,
+    state_checked_at: channel.stateCheckedAt?.toISOString() ?? null,
+    pace_min_ms: channel.paceMinMs,
+    pace_jitter_ms: channel.paceJitterMs,
+    created_at: channel.createdAt.toISOString(),
+    webhook_url: token?.url ?? null,
+    hook_url: (await channelHookUrl(deps, channel)) ?? null,
+  };
+}
+
+/** Turns a provider failure during an admin action into the API's error; anything else is rethrown. */
+export function providerFailure(err: unknown, what: string): AppError {
+  if (err instanceof ProviderRetryableError) {
+    return new AppError("unavailable", `The provider could not ${what} right now: try again later`, {
+      ...(err.delayMs !== undefined ? { retryAfterMs: err.delayMs } : {}),
+    });
+  }
+  if (err instanceof ProviderPermanentError) {
+    if (err.code === "invalid_credentials") return new AppError("channel_not_connected", `The provider refused the channel's credentials: ${err.message}`);
+    if (err.code === "not_connected" || err.code === "banned") return new AppError("channel_not_connected", `The channel is not connected (${err.code})`);
+    if (err.code === "unsupported") return new AppError("unsupported", `This channel's provider cannot ${what}`);
+    return new AppError("unavailable", `The provider could not ${what} (${err.code}): ${err.message}`);
+  }
+  throw err;
+}
+
+/**
+ * Points the provider's webhooks at the channel's hook URL, for providers that take it by API.
+ * A failure does not undo the change that called it: the admin sees why and can paste the URL
+ * by hand, so it comes back as a warning text.
+ */
+async function configureProviderWebhook(deps: AppDeps, channel: Channel): Promise<string | undefined> {
+  const provider = providerOf(channel);
+  if (!provider.configureWebhook) return undefined;
+  const url = await channelHookUrl(deps, channel);
+  if (!url) return undefined;
+  try {
+    await provider.configureWebhook(await providerContext(deps, channel), url);
+    return undefined;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    deps.logger.warn("admin: configureWebhook failed", { channel: channel.id, error: reason });
+    return `The provider's webhook could not be set (${reason}): paste the hook URL into the provider's console`;
+  }
+}
+
+export interface NewPortalChannel {
+  provider: string;
+  name: string;
+  messenger?: Messenger | undefined;
+  credentials: unknown;
+}
+
+/**
+ * Creates a channel ready to use: credentials checked and encrypted, its webhook API token
+ * issued, the provider told where to send events, and polling started for providers without
+ * push webhooks.
+ */
+export async function createPortalChannel(deps: AppDeps, portalId: string, input: NewPortalChannel): Promise<{ channel: Channel; warning?: string }> {
+  const { channel } = await createChannel(deps.db, deps.keyring, {
+    portalId,
+    provider: input.provider,
+    name: input.name,
+    ...(input.messenger ? { messenger: input.messenger } : {}),
+    credentials: input.credentials,
+  });
+  await createWebhookToken(deps, channel);
+  const warning = await configureProviderWebhook(deps, channel);
+  if (providerOf(channel).capabilities.inbound === "poll") await ensurePolling(deps.db, deps.clock.now());
+  return { channel, ...(warning ? { warning } : {}) };
+}
+
+export interface ChannelChanges {
+  name?: string | undefined;
+  /** null returns to the provider's default */
+  paceMinMs?: number | null | undefined;
+  paceJitterMs?: number | null | undefined;
+  credentials?: unknown;
+}
+
+/** Applies an admin's edit; new credentials are re-validated and the provider's webhook set again under them. */
+export async function updatePortalChannel(deps: AppDeps, channel: Channel, changes: ChannelChanges): Promise<{ channel: Channel; warning?: string }> {
+  const now = deps.clock.now();
+  let current = channel;
+  if (changes.credentials !== undefined) {
+    current = await replaceChannelCredentials(deps.db, deps.keyring, current, changes.credentials, now);
+  }
+  const set: Partial<typeof channels.$inferInsert> = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.paceMinMs !== undefined) set.paceMinMs = changes.paceMinMs;
+  if (changes.paceJitterMs !== undefined) set.paceJitterMs = changes.paceJitterMs;
+  if (Object.keys(set).length > 0) {
+    const [row] = await deps.db
+      .update(channels)
+      .set({ ...set, updatedAt: now })
+      .where(and(eq(channels.id, current.id), isNull(channels.deletedAt)))
+      .returning();
+    if (!row) throw new AppError("not_found", "channel not found");
+    current = row;
+  }
+  const warning = changes.credentials !== undefined ? await configureProviderWebhook(deps, current) : undefined;
+  return { channel: current, ...(warning ? { warning } : {}) };
+}
