@@ -1,7 +1,7 @@
 import { and, eq, lt, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/index.js";
-import { files, outboxJobs, paceSlots } from "../db/schema.js";
+import { adminSessions, files, outboxJobs, paceSlots } from "../db/schema.js";
 import type { FileStore } from "./file-store.js";
 import { enqueueJob } from "./outbox/enqueue.js";
 import type { JobRegistry } from "./outbox/registry.js";
@@ -38,6 +38,7 @@ export async function cleanup(db: Db, now: Date, store?: FileStore): Promise<{ j
       ),
     )
     .returning({ key: paceSlots.key });
+  await db.delete(adminSessions).where(lt(adminSessions.expiresAt, now));
   // re-hosted media past retention: the row goes first, so a half-done cleanup never leaves a link to nothing
   let removedFiles = 0;
   if (store) {
