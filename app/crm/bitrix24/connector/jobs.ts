@@ -1,5 +1,6 @@
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import type { AppDeps } from "../../../deps.js";
+import { registerAutomationJobs } from "../automation/jobs.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { registerDeliverIncomingJob } from "./deliver-incoming.js";
 import { registerMirrorOutgoingJob } from "./mirror-outgoing.js";
@@ -16,4 +17,5 @@ export function registerBitrix24ConnectorJobs(registry: JobRegistry, deps: Bitri
   registerDeliverIncomingJob(registry, deps);
   registerReportStatusJob(registry, deps);
   registerMirrorOutgoingJob(registry, deps);
+  registerAutomationJobs(registry, deps);
 }

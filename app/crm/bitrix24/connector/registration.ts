@@ -6,6 +6,7 @@ import type { Db } from "../../../db/index.js";
 import { type BatchCommand, Bitrix24Client } from "../client.js";
 import { Bitrix24Error } from "../errors.js";
 import type { Bitrix24Deps } from "../oauth.js";
+import { automationRegistrationCommands, finishAutomationRegistration, isAutomationCommandKey } from "../automation/registration.js";
 import { findPortalById } from "../portal-auth.js";
 import { CONNECTOR_ID } from "./connector-id.js";
 
@@ -61,13 +62,18 @@ const registerResultSchema = z.looseObject({ result: z.union([z.boolean(), z.lit
 /** 3.3: binding a pair that is already bound answers this; it means the binding is in place. */
 const ALREADY_BOUND = "ERROR_HANDLER_ALREADY_EXIST";
 
-/** Registers the connector and binds its events on one portal: one batch request. */
+/**
+ * Registers the connector and binds its events on one portal, and registers the robot, BP
+ * activity and SMS sender (automation/registration.ts, 5.1, 6) in the same batch request; only
+ * a reinstall that finds them already installed costs a second request (their updates).
+ */
 export async function registerConnector(deps: Bitrix24Deps, portalId: string): Promise<void> {
   const portal = await findPortalById(deps.db, portalId);
   if (!portal) throw new Bitrix24Error("portal_unknown", `portal ${portalId} no longer exists`);
   const client = new Bitrix24Client(deps, portal.externalId);
-  const { result, errors } = await client.batch(connectorRegistrationCommands(deps.config));
+  const { result, errors } = await client.batch([...connectorRegistrationCommands(deps.config), ...automationRegistrationCommands(deps.config)]);
   for (const [key, error] of Object.entries(errors)) {
+    if (isAutomationCommandKey(key)) continue;
     if (key.startsWith("bind_") && error.error === ALREADY_BOUND) continue;
     throw new Bitrix24Error(error.error, `${key}: ${error.error} ${error.error_description ?? ""}`.trim());
   }
@@ -75,6 +81,7 @@ export async function registerConnector(deps: Bitrix24Deps, portalId: string): P
   if (!registered.success || registered.data.result === false) {
     throw new Bitrix24Error("connector_not_registered", `imconnector.register answered ${JSON.stringify(result.register)}`);
   }
+  await finishAutomationRegistration(client, deps.config, errors);
   deps.logger.info("bitrix24: connector registered", { member_id: portal.externalId, connector: CONNECTOR_ID });
 }
 

@@ -1,7 +1,11 @@
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { CRM_STATUS_JOB } from "../../../core/messages/record-status.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { PermanentError } from "../../../core/outbox/types.js";
+import { messages } from "../../../db/schema.js";
+import { queueRobotStatusReply } from "../automation/robot-reply.js";
+import { reportSmsStatus } from "../automation/sms-status.js";
 import type { BracketInput } from "../bracket-form.js";
 import { Bitrix24Error } from "../errors.js";
 import type { Bitrix24Deps } from "../oauth.js";
@@ -70,9 +74,22 @@ export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: strin
   }
 }
 
+/**
+ * One handler for `crm.report_status`, dispatched by where the message came from: Open Lines
+ * (3.8, above), a robot run (one `bizproc.event.send` per run, 5.3) or the SMS sender
+ * (`messageservice.message.status.update`, 6).
+ */
+async function reportStatus(deps: Bitrix24Deps, messageId: string, status: z.output<typeof payloadSchema>["status"]): Promise<void> {
+  const [message] = await deps.db.select().from(messages).where(eq(messages.id, messageId));
+  if (!message) throw new PermanentError(`message ${messageId} no longer exists`, "message_removed");
+  if (message.origin === "robot") return queueRobotStatusReply(deps, message);
+  if (message.origin === "sms") return reportSmsStatus(deps, message, status);
+  return reportOpenLinesStatus(deps, messageId, status);
+}
+
 export function registerReportStatusJob(registry: JobRegistry, deps: Bitrix24Deps): void {
   registry.register(CRM_STATUS_JOB, {
     schema: payloadSchema,
-    handle: ({ messageId, status }) => reportOpenLinesStatus(deps, messageId, status),
+    handle: ({ messageId, status }) => reportStatus(deps, messageId, status),
   });
 }

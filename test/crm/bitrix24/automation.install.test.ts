@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REGISTER_CONNECTOR_JOB } from "../../../app/crm/bitrix24/connector/registration.js";
+import { backends } from "../../support/db.js";
+import { ConnectorHarness } from "./connector-harness.js";
+
+describe.each(await backends())("robot, BP activity and SMS sender registration at install (%s)", (backend) => {
+  const h = new ConnectorHarness(backend);
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  const robotShape = (code: string) => ({
+    CODE: code,
+    HANDLER: `https://bridge.example/b24/robots/${code}`,
+    AUTH_USER_ID: "1",
+    USE_SUBSCRIPTION: "Y",
+    NAME: { en: "Send WhatsApp/Telegram message", ru: "Отправить сообщение WhatsApp/Telegram" },
+    PROPERTIES: {
+      channel: { Type: "string", Required: "N" },
+      phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" },
+      text: { Name: { en: "Text", ru: "Текст" }, Type: "text", Required: "Y" },
+      file_url: { Type: "string", Required: "N" },
+    },
+    RETURN_PROPERTIES: { message_id: { Type: "string" }, status: { Type: "string" }, error: { Type: "string" } },
+    FILTER: { INCLUDE: [["crm", "CCrmDocumentDeal"], ["crm", "CCrmDocumentLead"], ["crm", "CCrmDocumentContact"]] },
+    USE_PLACEMENT: "N",
+  });
+
+  it("happy: the install's one registration batch also adds the robot (5.1), the BP activity (5.1) and the SMS sender (6)", async () => {
+    await h.installed();
+    const batchesBefore = h.fake.callsOf("batch").length;
+    const since = h.fake.restCalls.length;
+    await h.runJobs(1);
+    expect(h.fake.callsOf("batch").slice(batchesBefore)).toHaveLength(1);
+    const calls = h.fake.restCalls.slice(since).filter((c) => c.inBatch);
+    const byMethod = (m: string) => calls.filter((c) => c.method === m);
+
+    expect(byMethod("bizproc.robot.add")).toHaveLength(1);
+    expect(byMethod("bizproc.robot.add")[0]!.body).toMatchObject(robotShape("chatbridge_send"));
+    expect(byMethod("bizproc.activity.add")).toHaveLength(1);
+    expect(byMethod("bizproc.activity.add")[0]!.body).toMatchObject(robotShape("chatbridge_send_bp"));
+    // property and return keys must start with a letter, [A-Za-z0-9_] (5.1)
+    const robot = byMethod("bizproc.robot.add")[0]!.body;
+    for (const block of [robot.PROPERTIES, robot.RETURN_PROPERTIES] as Array<Record<string, unknown>>) {
+      for (const key of Object.keys(block)) expect(key).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+    }
+    expect(byMethod("messageservice.sender.add")).toHaveLength(1);
+    expect(byMethod("messageservice.sender.add")[0]!.body).toEqual({
+      CODE: "chatbridge_sms",
+      TYPE: "SMS",
+      HANDLER: "https://bridge.example/b24/sms",
+      NAME: { en: "WhatsApp / Telegram (chatbridge)", ru: "WhatsApp / Telegram (chatbridge)" },
+      DESCRIPTION: { en: expect.stringContaining("SMS"), ru: expect.stringContaining("SMS") },
+    });
+    expect((await h.jobsOf(REGISTER_CONNECTOR_JOB)).every((j) => j.status === "done")).toBe(true);
+  });
+
+  it("happy: a reinstall finding them installed updates them (bizproc.robot.update {CODE, FIELDS}; activity and sender update shapes UNVERIFIED)", async () => {
+    await h.runJobs(1);
+    await h.installed();
+    h.fake.batchFailures.set("bizproc.robot.add", [{ error: "ERROR_ACTIVITY_ALREADY_INSTALLED", error_description: "Activity or Robot already installed!" }]);
+    h.fake.batchFailures.set("bizproc.activity.add", [{ error: "ERROR_ACTIVITY_ALREADY_INSTALLED", error_description: "Activity or Robot already installed!" }]);
+    h.fake.batchFailures.set("messageservice.sender.add", [{ error: "ERROR_SENDER_ALREADY_INSTALLED", error_description: "Sender already installed" }]);
+    const since = h.fake.restCalls.length;
+    await h.runJobs(1);
+    const calls = h.fake.restCalls.slice(since).filter((c) => c.inBatch);
+    const [robotUpdate] = calls.filter((c) => c.method === "bizproc.robot.update");
+    expect(robotUpdate!.body).toMatchObject({ CODE: "chatbridge_send", FIELDS: { HANDLER: "https://bridge.example/b24/robots/chatbridge_send", USE_SUBSCRIPTION: "Y" } });
+    expect(robotUpdate!.body.FIELDS).not.toHaveProperty("CODE");
+    const [activityUpdate] = calls.filter((c) => c.method === "bizproc.activity.update");
+    expect(activityUpdate!.body).toMatchObject({ CODE: "chatbridge_send_bp", FIELDS: { HANDLER: "https://bridge.example/b24/robots/chatbridge_send_bp" } });
+    const [senderUpdate] = calls.filter((c) => c.method === "messageservice.sender.update");
+    expect(senderUpdate!.body).toMatchObject({ CODE: "chatbridge_sms", TYPE: "SMS", HANDLER: "https://bridge.example/b24/sms" });
+    expect((await h.jobsOf(REGISTER_CONNECTOR_JOB)).every((j) => j.status === "done")).toBe(true);
+  });
+
+  it("error: a portal refusing the robot (ACCESS_DENIED: no admin token, 5.1) dead-letters the registration job with the reason", async () => {
+    await h.runJobs(1);
+    await h.installed();
+    h.fake.batchFailures.set("bizproc.robot.add", [{ error: "ACCESS_DENIED", error_description: "Application context required" }]);
+    await h.runJobs(1);
+    const dead = (await h.jobsOf(REGISTER_CONNECTOR_JOB)).filter((j) => j.status === "dead");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.lastError).toContain("robot: ACCESS_DENIED");
+  });
+});
