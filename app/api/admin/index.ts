@@ -8,6 +8,7 @@ import { deleteChannel } from "./delete-channel.js";
 import { getChannel } from "./get-channel.js";
 import { listChannels } from "./list-channels.js";
 import { listMessages } from "./list-messages.js";
+import { listProviders } from "./list-providers.js";
 import { regenerateWebhookTokenRoute } from "./regenerate-webhook-token.js";
 import { retryJob } from "./retry-job.js";
 import { sendTest } from "./send-test.js";
@@ -32,4 +33,5 @@ export const adminApi = new Hono<AppEnv>()
   .route("/", regenerateWebhookTokenRoute)
   .route("/", sendTest)
   .route("/", listMessages)
-  .route("/", retryJob);
+  .route("/", retryJob)
+  .route("/", listProviders);

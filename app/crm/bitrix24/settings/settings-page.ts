@@ -1,0 +1,94 @@
+import { html, raw } from "hono/html";
+import type { ChannelView } from "../../../core/admin-channels.js";
+import type { ErrorCode } from "../../../core/errors.js";
+import { embedJson } from "./frame-page-security.js";
+import { type PageLanguage, type PageTexts, type TextKey, fillText } from "./page-texts.js";
+import { SETTINGS_PAGE_SCRIPT } from "./page-script.js";
+import { SETTINGS_PAGE_STYLES } from "./page-styles.js";
+
+/** Everything the page script starts from; embedded as JSON, read with JSON.parse. */
+export interface SettingsBoot {
+  /** the admin bearer token for /api/* (POST /api/session's token) */
+  token: string;
+  /** where /api is, relative to the page's own URL, so a path prefix in front of the app still works */
+  apiBase: string;
+  lang: PageLanguage;
+  texts: PageTexts;
+  /** the Open Line of the connector placement; null on the app page */
+  line: string | null;
+  boundChannelId: string | null;
+  /** the first paint's channel list, the same shape GET /api/channels answers */
+  channels: ChannelView[];
+}
+
+/** The settings page. Every value goes through hono/html escaping, or embedJson for the boot block. */
+export function settingsPageHtml(boot: SettingsBoot, nonce: string) {
+  const texts = boot.texts;
+  return html`<!doctype html>
+<html lang="${boot.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${texts.title}</title>
+<style nonce="${nonce}">${raw(SETTINGS_PAGE_STYLES)}</style>
+</head>
+<body>
+<header>
+<h1>${texts.title}</h1>
+${boot.line === null ? "" : html`<p><strong>${fillText(texts.openLine, { line: boot.line })}</strong> · <span id="cb-line-binding">${texts.loading}</span></p>`}
+</header>
+<p id="cb-page-status" class="cb-status" role="status" hidden></p>
+<section>
+<h2>${texts.channels}</h2>
+<div id="cb-channels"><p>${texts.loading}</p></div>
+</section>
+<section>
+<h2>${texts.addChannel}</h2>
+<form id="cb-add-form" novalidate><p>${texts.loading}</p></form>
+</section>
+<noscript><p>${texts.needsJs}</p></noscript>
+<script type="application/json" id="cb-boot">${embedJson(boot)}</script>
+<script nonce="${nonce}">${raw(SETTINGS_PAGE_SCRIPT)}</script>
+</body>
+</html>`;
+}
+
+/** What the admin can do about each refusal; the API's own message is shown below it. */
+function hintOf(code: ErrorCode | "internal", placement: boolean): TextKey {
+  if (code === "forbidden") return "hintAdmin";
+  if (code === "rate_limited" || code === "unavailable") return "hintLater";
+  if (placement && code === "invalid_parameter") return "hintPlacement";
+  if (code === "unauthorized" || code === "missing_parameter" || code === "invalid_parameter" || code === "invalid_body") return "hintReopen";
+  return "hintGeneric";
+}
+
+export interface ErrorPageInput {
+  lang: PageLanguage;
+  texts: PageTexts;
+  code: ErrorCode | "internal";
+  message: string;
+  requestId: string;
+  placement: boolean;
+}
+
+/** A small page in the frame instead of JSON a user cannot read; no script, never a stack trace. */
+export function errorPageHtml(input: ErrorPageInput, nonce: string) {
+  const { texts } = input;
+  return html`<!doctype html>
+<html lang="${input.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${texts.errorTitle}</title>
+<style nonce="${nonce}">${raw(SETTINGS_PAGE_STYLES)}</style>
+</head>
+<body class="cb-error-page">
+<h1>${texts.errorTitle}</h1>
+<p>${texts[hintOf(input.code, input.placement)]}</p>
+<p class="cb-status cb-status-error">${input.message}</p>
+<p class="cb-muted"><small>${texts.requestId}: <code>${input.requestId}</code></small></p>
+</body>
+</html>`;
+}
