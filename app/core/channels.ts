@@ -113,6 +113,8 @@ export async function channelCredentials(keyring: Keyring, channel: Channel): Pr
 export async function channelHookUrl(deps: Pick<AppDeps, "keyring" | "config">, channel: Channel): Promise<string | undefined> {
   if (!channel.hookSecretEnc) return undefined;
   const secret = await deps.keyring.decrypt(channel.hookSecretEnc, hookSecretContext(channel.id));
+  // the phone gateway is not called by a provider: the phone itself uses /gateway/<secret>/<next|result|...>
+  if (providerOf(channel).capabilities.inbound === "gateway") return `${deps.config.PUBLIC_URL}/gateway/${secret}`;
   return `${deps.config.PUBLIC_URL}/hooks/${channel.provider}/${secret}`;
 }
 

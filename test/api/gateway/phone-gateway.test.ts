@@ -9,6 +9,7 @@ import { backends, openTestDb, type TestDb } from "../../support/db.js";
 import { testDeps } from "../../support/deps.js";
 import { seedChannel } from "../../support/channels.js";
 import { gatewayState } from "../../../app/core/gateway.js";
+import { channelHookUrl } from "../../../app/core/channels.js";
 
 describe.each(await backends())("phone gateway on %s", (backend) => {
   let t: TestDb;
@@ -147,6 +148,14 @@ describe.each(await backends())("phone gateway on %s", (backend) => {
       ["in", "chat:contact:Иван Петров", "Это Иван"],
     ]);
     expect(rows.find((r) => r.peer === "79115576366")!.statusHistory[0]!.at).toBe(new Date(1764061200 * 1000).toISOString());
+  });
+
+  it("the channel's address shown to admins is the phone's base URL, which the endpoints answer under", async () => {
+    const { channel, token } = await phoneChannel();
+    const base = await channelHookUrl(deps, channel);
+    expect(base).toBe(`${deps.config.PUBLIC_URL}/gateway/${token}`);
+    const res = await call(`${new URL(base!).pathname}/heartbeat`);
+    expect(await res.json()).toEqual({ ok: true });
   });
 
   it("heartbeats make the channel connected until they stop", async () => {
