@@ -1,16 +1,28 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { lineBindings, messages } from "../db/schema.js";
+import { lineBindings, messages, portals } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
 import { type Channel, providerOf } from "./channels.js";
 import { AppError, type ErrorCode } from "./errors.js";
 import { queueOutgoing } from "./messages/outgoing.js";
+import type { EnqueueInput } from "./outbox/enqueue.js";
 import type { Message } from "./messages/status.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
 
 /** Mirrors an API send into the CRM chat; the Bitrix24 side registers its handler. */
 export const MIRROR_OUTGOING_JOB = "crm.mirror_outgoing";
+
+/**
+ * Notes a robot or API send in the Bitrix24 CRM timeline of the contacts, companies and leads
+ * with the recipient's phone; the Bitrix24 side registers its handler (automation/timeline-note.ts).
+ */
+export const TIMELINE_NOTE_JOB = "b24.timeline_note";
+
+/** The timeline job of one message, written in the message's transaction (queueOutgoing extraJobs). */
+export function timelineNoteJob(messageId: string): Omit<EnqueueInput, "maxAttempts"> {
+  return { kind: TIMELINE_NOTE_JOB, payload: { messageId }, dedupKey: `${TIMELINE_NOTE_JOB}:${messageId}` };
+}
 
 /** A repeated request_id within this window returns the first message and sends nothing. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -82,6 +94,13 @@ async function hasActiveBitrixLine(db: Db, channelId: string): Promise<boolean> 
   return row !== undefined;
 }
 
+/** Channels of a Bitrix24 portal get the timeline job; amoCRM and portal-less channels do not. */
+async function belongsToBitrix24Portal(db: Db, channel: Channel): Promise<boolean> {
+  if (!channel.portalId) return false;
+  const [row] = await db.select({ crm: portals.crm }).from(portals).where(eq(portals.id, channel.portalId));
+  return row?.crm === "bitrix24";
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -104,7 +123,8 @@ async function waitForVerdict(db: Db, message: Message, seconds: number): Promis
  * sendText and sendFile of the public webhook API: one message through the one data path
  * (queueOutgoing), deduplicated by the caller's request_id for 24 hours. With send_to_imol
  * on a channel bound to a Bitrix24 Open Line, a mirror job is written in the same
- * transaction so the operator sees what the integration sent.
+ * transaction so the operator sees what the integration sent; on a Bitrix24 portal's channel,
+ * a timeline job too, so the CRM card of the recipient shows it.
  */
 export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Promise<Message> {
   const { caller } = input;
@@ -117,6 +137,7 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     const dedupKey =
       input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
     const mirror = input.sendToImol && (await hasActiveBitrixLine(deps.db, caller.channel.id));
+    const timeline = await belongsToBitrix24Portal(deps.db, caller.channel);
     const queued = await queueOutgoing(deps, {
       channel: caller.channel,
       peer: input.peer,
@@ -125,10 +146,11 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
       dedupKey,
       dedupWindowMs: IDEMPOTENCY_WINDOW_MS,
       sendToImol: input.sendToImol,
-      ...(mirror
+      ...(mirror || timeline
         ? {
             extraJobs: (m: Message) => [
-              { kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` },
+              ...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }] : []),
+              ...(timeline ? [timelineNoteJob(m.id)] : []),
             ],
           }
         : {}),

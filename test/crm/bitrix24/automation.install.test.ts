@@ -8,6 +8,14 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
   beforeAll(() => h.start());
   afterAll(() => h.close());
 
+  // leads, deals, contacts (5.1's example) and every smart process: the SPA document class of 5.1 as a partial type
+  const DOCUMENT_TYPES = [
+    ["crm", "CCrmDocumentDeal"],
+    ["crm", "CCrmDocumentLead"],
+    ["crm", "CCrmDocumentContact"],
+    ["crm", "Bitrix\\Crm\\Integration\\BizProc\\Document\\Dynamic"],
+  ];
+
   const robotShape = (code: string) => ({
     CODE: code,
     HANDLER: `https://bridge.example/b24/robots/${code}`,
@@ -19,9 +27,10 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
       phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" },
       text: { Name: { en: "Text", ru: "Текст" }, Type: "text", Required: "Y" },
       file_url: { Type: "string", Required: "N" },
+      send_to_ol: { Name: { en: "Send to Open Line", ru: "Отправить в открытую линию" }, Type: "bool", Required: "N", Default: "N" },
     },
     RETURN_PROPERTIES: { message_id: { Type: "string" }, status: { Type: "string" }, error: { Type: "string" } },
-    FILTER: { INCLUDE: [["crm", "CCrmDocumentDeal"], ["crm", "CCrmDocumentLead"], ["crm", "CCrmDocumentContact"]] },
+    FILTER: { INCLUDE: DOCUMENT_TYPES },
     USE_PLACEMENT: "N",
   });
 
@@ -34,15 +43,52 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
     const calls = h.fake.restCalls.slice(since).filter((c) => c.inBatch);
     const byMethod = (m: string) => calls.filter((c) => c.method === m);
 
-    expect(byMethod("bizproc.robot.add")).toHaveLength(1);
-    expect(byMethod("bizproc.robot.add")[0]!.body).toMatchObject(robotShape("chatbridge_send"));
-    expect(byMethod("bizproc.activity.add")).toHaveLength(1);
-    expect(byMethod("bizproc.activity.add")[0]!.body).toMatchObject(robotShape("chatbridge_send_bp"));
+    expect(byMethod("bizproc.robot.add").filter((c) => c.body.CODE === "chatbridge_send")[0]!.body).toMatchObject(robotShape("chatbridge_send"));
+    expect(byMethod("bizproc.activity.add").filter((c) => c.body.CODE === "chatbridge_send_bp")[0]!.body).toMatchObject(robotShape("chatbridge_send_bp"));
     // property and return keys must start with a letter, [A-Za-z0-9_] (5.1)
-    const robot = byMethod("bizproc.robot.add")[0]!.body;
-    for (const block of [robot.PROPERTIES, robot.RETURN_PROPERTIES] as Array<Record<string, unknown>>) {
-      for (const key of Object.keys(block)) expect(key).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+    for (const robot of [...byMethod("bizproc.robot.add"), ...byMethod("bizproc.activity.add")].map((c) => c.body)) {
+      for (const block of [robot.PROPERTIES, robot.RETURN_PROPERTIES] as Array<Record<string, unknown>>) {
+        for (const key of Object.keys(block)) expect(key).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+      }
     }
+    const bySender = (m: string, code: string) => byMethod(m).filter((c) => c.body.CODE === code);
+    for (const [method, code] of [["bizproc.robot.add", "chatbridge_send_file"], ["bizproc.activity.add", "chatbridge_send_file_bp"]] as const) {
+      expect(bySender(method, code)).toHaveLength(1);
+      expect(bySender(method, code)[0]!.body).toEqual({
+        CODE: code,
+        HANDLER: `https://bridge.example/b24/robots/${code}`,
+        AUTH_USER_ID: "1",
+        USE_SUBSCRIPTION: "Y",
+        NAME: { en: "Send WhatsApp/Telegram file", ru: "Отправить файл WhatsApp/Telegram" },
+        DESCRIPTION: { en: expect.stringContaining("file"), ru: expect.stringContaining("файл") },
+        PROPERTIES: {
+          channel: { Name: expect.any(Object), Type: "string", Required: "N" },
+          phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" },
+          file_url: { Name: { en: "File URL", ru: "Ссылка на файл" }, Type: "string", Required: "Y" },
+          caption: { Name: { en: "Caption", ru: "Подпись" }, Type: "text", Required: "N" },
+          send_to_ol: { Name: expect.any(Object), Type: "bool", Required: "N", Default: "N" },
+        },
+        RETURN_PROPERTIES: { message_id: expect.objectContaining({ Type: "string" }), status: expect.objectContaining({ Type: "string" }), error: expect.objectContaining({ Type: "string" }) },
+        FILTER: { INCLUDE: DOCUMENT_TYPES },
+        USE_PLACEMENT: "N",
+      });
+    }
+    for (const [method, code] of [["bizproc.robot.add", "chatbridge_check_phone"], ["bizproc.activity.add", "chatbridge_check_phone_bp"]] as const) {
+      expect(bySender(method, code)).toHaveLength(1);
+      expect(bySender(method, code)[0]!.body).toMatchObject({
+        CODE: code,
+        HANDLER: `https://bridge.example/b24/robots/${code}`,
+        USE_SUBSCRIPTION: "Y",
+        NAME: { en: "Check WhatsApp/Telegram number" },
+        PROPERTIES: { channel: { Type: "string", Required: "N" }, phone: { Type: "string", Required: "Y" } },
+        RETURN_PROPERTIES: { exists: { Type: "bool" }, error: { Type: "string" } },
+        FILTER: { INCLUDE: DOCUMENT_TYPES },
+      });
+      expect(Object.keys(bySender(method, code)[0]!.body.PROPERTIES as object)).toEqual(["channel", "phone"]);
+    }
+    expect(byMethod("bizproc.robot.add")).toHaveLength(3);
+    expect(byMethod("bizproc.activity.add")).toHaveLength(3);
+
     expect(byMethod("messageservice.sender.add")).toHaveLength(1);
     expect(byMethod("messageservice.sender.add")[0]!.body).toEqual({
       CODE: "chatbridge_sms",

@@ -50,6 +50,11 @@ export class FakeBitrix24 {
   readonly batchFailures = new Map<string, Array<{ error: string; error_description: string }>>();
   /** `profile` answers for user tokens (a settings frame's AUTH_ID), by token; other tokens get the echo */
   readonly userProfiles = new Map<string, { ID: string; ADMIN: boolean }>();
+  /**
+   * CRM entities by a phone value exactly as stored (7: "stored as typed, no forced
+   * normalization"), what `crm.duplicate.findbycomm` looks in.
+   */
+  readonly phoneOwners = new Map<string, { CONTACT?: number[]; COMPANY?: number[]; LEAD?: number[] }>();
   private readonly imChats = new Map<string, string>();
   private serial = 0;
   private readonly memberOf = new Map<string, string>();
@@ -152,9 +157,27 @@ export class FakeBitrix24 {
         });
         return { SUCCESS: true, DATA: { RESULT } };
       }
+      case "crm.duplicate.findbycomm":
+        return this.duplicatesOf(params);
+      case "crm.timeline.comment.add":
+        this.serial += 1;
+        return 4100 + this.serial;
       default:
         return { method, params };
     }
+  }
+
+  /** 7: keys only for the types found; PHP encodes "nothing found" (an empty keyed array) as `[]`. */
+  private duplicatesOf(params: BracketObject): unknown {
+    if (params.type !== "PHONE") return [];
+    const values = Array.isArray(params.values) ? params.values.filter((v): v is string => typeof v === "string") : [];
+    const found: Record<string, number[]> = {};
+    for (const value of values) {
+      for (const [type, ids] of Object.entries(this.phoneOwners.get(value) ?? {})) {
+        found[type] = [...new Set([...(found[type] ?? []), ...ids])];
+      }
+    }
+    return Object.keys(found).length > 0 ? found : [];
   }
 
   /**

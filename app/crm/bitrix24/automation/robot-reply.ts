@@ -38,14 +38,17 @@ export async function enqueueRobotReply(db: Db, memberId: string, eventToken: st
   return { jobId: job.id, created };
 }
 
-/** `bizproc.event.send` (5.3) with the portal's stored token (5.3 allows it) and a line for the BP log. */
+/**
+ * `bizproc.event.send` (5.3) with the portal's stored token (5.3 allows it) and a line for the
+ * BP log. RETURN_VALUES keys must match the robot's RETURN_PROPERTIES (robot-definitions.ts).
+ */
+export async function sendBizprocEvent(deps: Bitrix24Deps, memberId: string, eventToken: string, values: Readonly<Record<string, string>>, log: string): Promise<void> {
+  await new Bitrix24Client(deps, memberId).call("bizproc.event.send", { EVENT_TOKEN: eventToken, RETURN_VALUES: { ...values }, LOG_MESSAGE: log.slice(0, 500) }, z.unknown());
+}
+
 async function sendEvent(deps: Bitrix24Deps, memberId: string, eventToken: string, values: ReturnValues): Promise<void> {
   const log = values.status === "failed" ? `chatbridge: message not sent: ${values.error}` : `chatbridge: message ${values.status}`;
-  await new Bitrix24Client(deps, memberId).call(
-    "bizproc.event.send",
-    { EVENT_TOKEN: eventToken, RETURN_VALUES: { ...values }, LOG_MESSAGE: log.slice(0, 500) },
-    z.unknown(),
-  );
+  await sendBizprocEvent(deps, memberId, eventToken, { ...values }, log);
   deps.logger.info("bitrix24: robot answered", { member_id: memberId, status: values.status });
 }
 

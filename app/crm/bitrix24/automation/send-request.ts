@@ -13,36 +13,74 @@ import { chooseChannel, defaultChannelOf } from "./channel-choice.js";
  * HTTP error: Bitrix24 is answered 200 either way so it neither retries nor waits.
  */
 
-/** 5.2: `properties[...]`, as registered (automation/registration.ts); every value arrives as a string. */
-const robotPropertiesSchema = z.object({
+/** 5.2 `bool` properties arrive as Y/N; anything else (absent, empty) is no. */
+const yesNo = z.string().optional().transform((v) => v?.trim().toUpperCase() === "Y");
+
+/** 5.2: `properties[...]` of the send robot, as registered (robot-definitions.ts); every value arrives as a string. */
+const sendPropertiesSchema = z.object({
   properties: z
     .object({
       channel: z.string().optional(),
       phone: z.string({ error: "phone is required" }),
       text: z.string({ error: "text is required" }),
       file_url: z.string().optional(),
+      send_to_ol: yesNo,
     })
     .loose(),
 });
 
-export type RobotSend = { ok: true; channel: Channel; phone: string; content: OutgoingContent } | { ok: false; error: string };
+/** 5.2: `properties[...]` of the send-file robot: the link is required, the caption is not. */
+const sendFilePropertiesSchema = z.object({
+  properties: z
+    .object({
+      channel: z.string().optional(),
+      phone: z.string({ error: "phone is required" }),
+      file_url: z.string({ error: "file_url is required" }).refine((v) => v.trim() !== "", "file_url is empty"),
+      caption: z.string().optional(),
+      send_to_ol: yesNo,
+    })
+    .loose(),
+});
 
-/** What a robot run asks to send, or why it cannot be sent; the reason goes back to the process (5.3). */
-export async function readRobotSend(deps: Pick<AppDeps, "db">, portal: PortalRow, form: BracketObject): Promise<RobotSend> {
-  const parsed = robotPropertiesSchema.safeParse(form);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? "invalid properties" };
-  const { channel: wanted, phone: rawPhone, text, file_url } = parsed.data.properties;
-  const phone = parsePhone(rawPhone);
+/** What to send, and whether it also goes into the client's Open Line chat (robot property `send_to_ol`). */
+export type RobotSend = { ok: true; channel: Channel; phone: string; content: OutgoingContent; sendToOpenLine: boolean } | { ok: false; error: string };
+
+interface SendProperties {
+  channel?: string | undefined;
+  phone: string;
+  text: string;
+  fileUrl: string;
+  sendToOpenLine: boolean;
+}
+
+function readProperties(kind: "send" | "send_file", form: BracketObject): SendProperties | { error: string } {
+  if (kind === "send") {
+    const parsed = sendPropertiesSchema.safeParse(form);
+    if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "invalid properties" };
+    const p = parsed.data.properties;
+    return { channel: p.channel, phone: p.phone, text: p.text, fileUrl: p.file_url?.trim() ?? "", sendToOpenLine: p.send_to_ol };
+  }
+  const parsed = sendFilePropertiesSchema.safeParse(form);
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "invalid properties" };
+  const p = parsed.data.properties;
+  return { channel: p.channel, phone: p.phone, text: p.caption ?? "", fileUrl: p.file_url.trim(), sendToOpenLine: p.send_to_ol };
+}
+
+/** What a send or send-file robot run asks to send, or why it cannot be sent; the reason goes back to the process (5.3). */
+export async function readRobotSend(deps: Pick<AppDeps, "db">, portal: PortalRow, form: BracketObject, kind: "send" | "send_file"): Promise<RobotSend> {
+  const props = readProperties(kind, form);
+  if ("error" in props) return { ok: false, error: props.error };
+  const { text, fileUrl, sendToOpenLine } = props;
+  const phone = parsePhone(props.phone);
   if (!phone.ok) return { ok: false, error: `phone: ${phone.reason}` };
-  const fileUrl = file_url?.trim() ?? "";
   if (text.trim() === "" && fileUrl === "") return { ok: false, error: "text is empty" };
-  const choice = await chooseChannel(deps.db, portal, wanted);
+  const choice = await chooseChannel(deps.db, portal, props.channel);
   if (!choice.ok) return choice;
-  if (fileUrl === "") return { ok: true, channel: choice.channel, phone: phone.phone, content: { type: "text", text } };
+  if (fileUrl === "") return { ok: true, channel: choice.channel, phone: phone.phone, content: { type: "text", text }, sendToOpenLine };
   if (!/^https?:\/\/\S+$/i.test(fileUrl)) return { ok: false, error: "file URL must be an http(s) URL" };
   if (!providerOf(choice.channel).capabilities.fileByUrl) return { ok: false, error: "the channel's provider cannot send files by URL" };
   const content: OutgoingContent = { type: "file", url: fileUrl, ...(text.trim() !== "" ? { caption: text } : {}) };
-  return { ok: true, channel: choice.channel, phone: phone.phone, content };
+  return { ok: true, channel: choice.channel, phone: phone.phone, content, sendToOpenLine };
 }
 
 export interface SmsFields {

@@ -1,7 +1,8 @@
 /**
  * The "add a channel" form, rendered from GET /api/providers: the provider select, the name,
  * and one control per credentials field from its JSON Schema (schemaFields). Browser
- * JavaScript in a string; runs after the core, form-helper and channel scripts in one scope.
+ * JavaScript in a string; runs after the core, form-helper and channel scripts in one scope;
+ * page-script.ts calls its start() once every part is defined.
  */
 export const PAGE_ADD_FORM_SCRIPT = String.raw`
 function fieldControl(field) {
@@ -87,6 +88,10 @@ function renderAddForm() {
 
 async function start() {
   renderChannels();
+  renderMessageFilters();
+  startLiveRefresh();
+  // the message lists load beside the providers: neither waits for the other
+  reloadMessageViews();
   try {
     state.providers = (await api("GET", "/providers")).providers;
   } catch (err) {
@@ -96,6 +101,4 @@ async function start() {
   renderChannels();
   renderAddForm();
 }
-
-start();
 `;

@@ -1,10 +1,12 @@
 /**
  * The channel list: one card per channel with its URLs, QR code, test message, webhook URL
- * regeneration, delete and, on the connector placement, "connect to this Open Line". Browser
- * JavaScript in a string; it runs after PAGE_CORE_SCRIPT in the same scope.
+ * regeneration, rename and pacing (page-script-channel-edit.ts), delete and, on the connector
+ * placement, "connect to this Open Line". Browser JavaScript in a string; it runs after
+ * PAGE_CORE_SCRIPT in the same scope. The list is re-rendered often (live refresh, every
+ * action), so what the admin typed lives in state, not in the inputs.
  */
 export const PAGE_CHANNELS_SCRIPT = String.raw`
-const state = { channels: boot.channels, providers: [], boundChannelId: boot.boundChannelId, qr: new Map() };
+const state = { channels: boot.channels, providers: [], boundChannelId: boot.boundChannelId, qr: new Map(), phones: new Map(), editing: new Set() };
 
 function providerOf(name) {
   return state.providers.find((p) => p.name === name);
@@ -26,6 +28,7 @@ function renderChannels() {
   const cards = state.channels.map(channelCard);
   list.replaceChildren(...(cards.length > 0 ? cards : [el("p", { className: "cb-empty", text: t("noChannels") })]));
   renderLineBinding();
+  syncMessageChannelFilter();
   fit();
 }
 
@@ -59,11 +62,14 @@ async function loadQr(channel) {
   // only an image data URL goes into src: anything else from a provider is not shown
   if (typeof answer.qr === "string" && /^data:image\/(png|jpeg|gif|svg\+xml|webp);/.test(answer.qr)) {
     state.qr.set(channel.id, answer.qr);
+    armQrRefresh(channel.id);
     renderChannels();
     return t("qrHint");
   }
   state.qr.delete(channel.id);
-  renderChannels();
+  stopQrRefresh(channel.id);
+  // the provider now reports the channel logged in: the card's state badge should say so too
+  await reloadChannels();
   return t("qrConnected");
 }
 
@@ -81,7 +87,14 @@ function bindControl(channel) {
 }
 
 function testControl(channel) {
-  const phone = el("input", { type: "tel", className: "cb-phone", placeholder: "79001234567", autocomplete: "off" });
+  const phone = el("input", {
+    type: "tel",
+    className: "cb-phone",
+    placeholder: "79001234567",
+    autocomplete: "off",
+    value: state.phones.get(channel.id) || "",
+    oninput: (ev) => state.phones.set(channel.id, ev.currentTarget.value),
+  });
   phone.setAttribute("aria-label", t("testPhone"));
   return el("div", { className: "cb-inline" }, [
     phone,
@@ -112,6 +125,7 @@ function deleteControl(channel) {
       const answer = await api("DELETE", channelPath(channel));
       if (state.boundChannelId === channel.id) state.boundChannelId = null;
       state.qr.delete(channel.id);
+      stopQrRefresh(channel.id);
       await reloadChannels();
       pageNote(answer.warning ? "error" : "ok", t("deleted", { name: channel.name }) + (answer.warning ? " " + answer.warning : ""));
     } catch (err) {
@@ -126,6 +140,7 @@ function channelCard(channel) {
   const actions = el("div", { className: "cb-actions" }, [
     bindControl(channel),
     provider && provider.capabilities.qrLogin ? button(t("showQr"), (b) => runAction(channel.id, b, () => loadQr(channel)), "cb-secondary") : null,
+    editToggle(channel),
     regenerateControl(channel),
     deleteControl(channel),
   ]);
@@ -138,6 +153,7 @@ function channelCard(channel) {
     urlRow(channel.id, t("webhookUrl"), channel.webhook_url, ""),
     urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
     qrBlock(channel),
+    editBlock(channel),
     testControl(channel),
     actions,
     noteSlot(channel.id),

@@ -36,9 +36,11 @@ function fit() {
 }
 
 class ApiError extends Error {
-  constructor(code, message) {
+  constructor(code, message, field) {
     super(message);
     this.code = code;
+    // the input the API refused (its error JSON's "field"), so a form can show the error beside it
+    this.field = field || null;
   }
 }
 
@@ -60,7 +62,8 @@ async function api(method, path, body) {
   if (res.ok && data && data.ok === true) return data;
   if (res.status === 401) throw new ApiError("unauthorized", t("sessionExpired"));
   const message = data && typeof data.message === "string" ? data.message : t("unexpectedAnswer", { status: res.status });
-  throw new ApiError(data && typeof data.error === "string" ? data.error : "http_" + res.status, message);
+  const field = data && typeof data.field === "string" ? data.field : null;
+  throw new ApiError(data && typeof data.error === "string" ? data.error : "http_" + res.status, message, field);
 }
 
 function messageOf(err) {

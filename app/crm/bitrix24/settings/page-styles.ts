@@ -31,6 +31,15 @@ input[type=text], input[type=tel], input[type=url], input[type=password], input[
 .cb-status-info { background: #eef1f4; }
 .cb-status-ok { background: #e3f4e6; color: var(--ok); }
 .cb-status-error { background: #fdecea; color: var(--err); }
+.cb-edit { border-top: 1px solid var(--line); padding-top: 8px; }
+.cb-field-error { color: var(--err); }
+input[aria-invalid=true] { border-color: var(--err); }
+.cb-messages { list-style: none; margin: 8px 0; padding: 0; }
+.cb-message { border-bottom: 1px solid var(--line); padding: 6px 0; display: grid; gap: 4px; }
+.cb-message-head { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: baseline; }
+.cb-message-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.cb-msg-failed { background: #fdecea; color: var(--err); }
+.cb-msg-delivered, .cb-msg-read { background: #e3f4e6; color: var(--ok); }
 .cb-error-page { max-width: 640px; }
 .cb-error-page code { background: #eef1f4; padding: 0 4px; border-radius: 3px; }
 `;

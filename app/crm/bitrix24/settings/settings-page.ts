@@ -47,6 +47,16 @@ ${boot.line === null ? "" : html`<p><strong>${fillText(texts.openLine, { line: b
 <h2>${texts.addChannel}</h2>
 <form id="cb-add-form" novalidate><p>${texts.loading}</p></form>
 </section>
+<section>
+<h2>${texts.messages}</h2>
+<div id="cb-message-filters" class="cb-inline"></div>
+<div id="cb-messages"><p>${texts.loading}</p></div>
+</section>
+<section>
+<h2>${texts.deadLetters}</h2>
+<p class="cb-hint">${texts.deadLettersHint}</p>
+<div id="cb-dead-letters"><p>${texts.loading}</p></div>
+</section>
 <noscript><p>${texts.needsJs}</p></noscript>
 <script type="application/json" id="cb-boot">${embedJson(boot)}</script>
 <script nonce="${nonce}">${raw(SETTINGS_PAGE_SCRIPT)}</script>
