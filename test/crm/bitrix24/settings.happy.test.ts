@@ -62,6 +62,9 @@ describe.each(await backends())("Bitrix24 settings pages: happy paths (%s)", (ba
 
     const page = await res.text();
     expect(page).toContain(`<script nonce="${nonce}">`);
+    // the messages section and the dead letters view are where the page script renders them
+    for (const id of ["cb-message-filters", "cb-messages", "cb-dead-letters"]) expect(page).toContain(`id="${id}"`);
+    expect(page).toContain("<h2>Dead letters</h2>");
     const boot = bootOf(page);
     expect(boot).toMatchObject({ apiBase: "../api", lang: "en", line: null, channels: [] });
     expect(new URL(`${boot.apiBase}/channels`, "https://bridge.example/b24/app?DOMAIN=x").pathname).toBe("/api/channels");
@@ -89,7 +92,8 @@ describe.each(await backends())("Bitrix24 settings pages: happy paths (%s)", (ba
     const portal = await h.installed();
     const ru = await (await openFrame(h, "/b24/app", portal, { query: { LANG: "ru" } })).text();
     expect(ru).toContain('<html lang="ru">');
-    expect(bootOf(ru).texts.addChannel).toBe("Добавить канал");
+    expect(bootOf(ru).texts).toMatchObject({ addChannel: "Добавить канал", messages: "Сообщения", retry: "Повторить", loadMore: "Показать ещё" });
+    expect(ru).toContain("<h2>Неотправленные сообщения</h2>");
     const de = bootOf(await (await openFrame(h, "/b24/app", portal, { query: { LANG: "de" } })).text());
     expect(de).toMatchObject({ lang: "en", texts: { addChannel: "Add a channel" } });
   });

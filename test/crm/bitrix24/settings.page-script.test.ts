@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import statusUnauthorized from "../../../app/providers/wappi/fixtures/get-status-unauthorized.json";
 import { SETTINGS_PAGE_SCRIPT } from "../../../app/crm/bitrix24/settings/page-script.js";
 import { AdminHarness } from "../../api/admin/harness.js";
+import { WAPPI_KNOWN_PHONE } from "../../providers/wappi/fake.js";
 import { backends } from "../../support/db.js";
+import type { InstalledPortal } from "./harness.js";
 
 /**
  * Just enough DOM for the page script (no DOM library in the project): elements with
@@ -46,6 +48,9 @@ class FakeElement {
     for (const fn of this.listeners.get(type) ?? []) fn({ currentTarget: this, preventDefault() {} });
   }
   select() {}
+  contains(node: FakeElement): boolean {
+    return node === this || this.descendants().includes(node);
+  }
   descendants(): FakeElement[] {
     return this.children.flatMap((c) => [c, ...c.descendants()]);
   }
@@ -56,15 +61,72 @@ class FakeElement {
   }
 }
 
+const PAGE_IDS = ["cb-boot", "cb-line-binding", "cb-page-status", "cb-channels", "cb-add-form", "cb-message-filters", "cb-messages", "cb-dead-letters"];
+
 function fakeDocument(bootJson: string) {
   const body = new FakeElement("body");
-  for (const id of ["cb-boot", "cb-line-binding", "cb-page-status", "cb-channels", "cb-add-form"]) body.append(Object.assign(new FakeElement("div"), { id }));
+  for (const id of PAGE_IDS) body.append(Object.assign(new FakeElement("div"), { id }));
   body.descendants().find((n) => n.id === "cb-boot")!.textContent = bootJson;
   const byId = (id: string) => body.descendants().find((n) => n.id === id);
-  return { body, byId, document: { createElement: (tag: string) => new FakeElement(tag), getElementById: byId, querySelectorAll: (s: string) => body.querySelectorAll(s) } };
+  const events = new FakeElement("#document");
+  const document = {
+    visibilityState: "visible",
+    activeElement: null as FakeElement | null,
+    createElement: (tag: string) => new FakeElement(tag),
+    getElementById: byId,
+    querySelectorAll: (s: string) => body.querySelectorAll(s),
+    addEventListener: (type: string, fn: (ev: unknown) => unknown) => events.addEventListener(type, fn),
+  };
+  const setVisibility = (state: "visible" | "hidden") => {
+    document.visibilityState = state;
+    events.fire("visibilitychange");
+  };
+  return { body, byId, document, setVisibility };
+}
+
+/** The page's setTimeout/clearTimeout, fired by hand: a test says which delay has passed. */
+class ManualTimers {
+  private nextId = 1;
+  private readonly pending = new Map<number, { run: () => void; ms: number }>();
+  readonly setTimeout = (run: () => void, ms: number) => {
+    this.pending.set(this.nextId, { run, ms });
+    return this.nextId++;
+  };
+  readonly clearTimeout = (id: number | null | undefined) => {
+    if (id !== null && id !== undefined) this.pending.delete(id);
+  };
+  delays(): number[] {
+    return [...this.pending.values()].map((p) => p.ms).sort((a, b) => a - b);
+  }
+  fire(ms: number) {
+    for (const [id, timer] of [...this.pending]) {
+      if (timer.ms !== ms) continue;
+      this.pending.delete(id);
+      timer.run();
+    }
+  }
 }
 
 const BOOT_BLOCK = /<script type="application\/json" id="cb-boot">([\s\S]*?)<\/script>/;
+
+/** Opens the frame as Bitrix24 would and runs the page's real script on the fake DOM. */
+async function openPage(h: AdminHarness, portal: InstalledPortal, frame: { path: string; body?: Record<string, string> } = { path: "/b24/app" }) {
+  const qs = new URLSearchParams({ DOMAIN: h.fake.host, PROTOCOL: "0", LANG: "en" });
+  const res = await h.postForm(`${frame.path}?${qs}`, { AUTH_ID: h.fake.issueUserToken({ ID: "7", ADMIN: true }), member_id: portal.memberId, ...frame.body });
+  const dom = fakeDocument(BOOT_BLOCK.exec(await res.text())![1]!);
+  const confirms: string[] = [];
+  const timers = new ManualTimers();
+  const window = { confirm: (text: string) => (confirms.push(text), true), crypto: globalThis.crypto };
+  const fetch = (url: URL, init: RequestInit) => h.app.request(url.pathname + url.search, init);
+  const location = { href: `https://bridge.example${frame.path}?${qs}` };
+  new Function("document", "window", "location", "fetch", "navigator", "setTimeout", "clearTimeout", SETTINGS_PAGE_SCRIPT)(
+    dom.document, window, location, fetch, {}, timers.setTimeout, timers.clearTimeout,
+  );
+  return { ...dom, confirms, timers };
+}
+
+const tagged = (root: FakeElement, tag: string) => root.descendants().filter((n) => n.tagName === tag);
+const buttonIn = (root: FakeElement, label: string) => tagged(root, "button").find((n) => n.textContent === label);
 
 async function until(what: string, check: () => boolean): Promise<void> {
   for (let i = 0; i < 250; i++) {
@@ -81,19 +143,10 @@ describe.each(await backends())("settings page script against the admin API (%s)
 
   it("renders the form from /api/providers, adds a channel, binds it to the line, reports errors, shows the QR, regenerates the URL, deletes it", async () => {
     const portal = await h.installed();
-    const qs = new URLSearchParams({ DOMAIN: h.fake.host, PROTOCOL: "0", LANG: "en" });
-    const pageUrl = `https://bridge.example/b24/placement/connector?${qs}`;
-    const res = await h.postForm(`/b24/placement/connector?${qs}`, {
-      AUTH_ID: h.fake.issueUserToken({ ID: "7", ADMIN: true }),
-      member_id: portal.memberId,
-      PLACEMENT: "SETTING_CONNECTOR",
-      PLACEMENT_OPTIONS: JSON.stringify({ CONNECTOR: "chatbridge", LINE: "8", ACTIVE_STATUS: false }),
+    const { byId, body, confirms } = await openPage(h, portal, {
+      path: "/b24/placement/connector",
+      body: { PLACEMENT: "SETTING_CONNECTOR", PLACEMENT_OPTIONS: JSON.stringify({ CONNECTOR: "chatbridge", LINE: "8", ACTIVE_STATUS: false }) },
     });
-    const { byId, body, document } = fakeDocument(BOOT_BLOCK.exec(await res.text())![1]!);
-    const confirms: string[] = [];
-    const window = { confirm: (text: string) => (confirms.push(text), true), crypto: globalThis.crypto };
-    const fetch = (url: URL, init: RequestInit) => h.app.request(url.pathname + url.search, init);
-    new Function("document", "window", "location", "fetch", "navigator", SETTINGS_PAGE_SCRIPT)(document, window, { href: pageUrl }, fetch, {});
 
     await until("the add form", () => byId("cb-provider") !== undefined);
     expect(byId("cb-channels")!.textContent).toContain("No channels yet");
@@ -153,5 +206,177 @@ describe.each(await backends())("settings page script against the admin API (%s)
     expect(body.querySelectorAll("[data-note]")).toHaveLength(0);
     expect(byId("cb-page-status")!.textContent).toContain("is deleted");
     expect(byId("cb-line-binding")!.textContent).toContain("No channel is connected");
+  });
+
+  describe("messages, dead letters, channel editing and live state", () => {
+    beforeEach(() => h.wappi.reset());
+
+    const sendTest = async (token: string, channelId: string, text: string) => {
+      const res = await h.call("POST", `/api/channels/${channelId}/test`, token, { phone: WAPPI_KNOWN_PHONE, text });
+      h.clock.advance(1000);
+      return String(res.body.message_id);
+    };
+    /** A test message that Wappi refuses: failed, its send job dead. */
+    const deadLetter = async (token: string, channelId: string, text: string) => {
+      h.wappi.answerNext({ status: 400, body: { status: "error", detail: "temporary refusal" } });
+      const id = await sendTest(token, channelId, text);
+      await h.runJobs(2);
+      return id;
+    };
+    const rowIds = (root: FakeElement) => root.querySelectorAll("[data-message]").map((r) => r.getAttribute("data-message"));
+    const rowOf = (root: FakeElement, id: string) => root.querySelectorAll("[data-message]").find((r) => r.getAttribute("data-message") === id);
+    const statusOf = (row: FakeElement | undefined) => row?.querySelectorAll("[data-status]")[0]?.getAttribute("data-status");
+
+    it("lists the portal's messages newest first, pages with Load more, filters failed ones, keeps bodies as text", async () => {
+      const { portal, token } = await h.adminPortal();
+      const channelId = await h.apiChannel(token, "Shop");
+      const failedId = await deadLetter(token, channelId, "refused one");
+      const sent = [failedId];
+      for (let i = 0; i < 50; i++) sent.push(await sendTest(token, channelId, `hello ${i}`));
+      sent.push(await sendTest(token, channelId, '<img src=x onerror="alert(1)">'));
+      const { byId } = await openPage(h, portal);
+      const list = byId("cb-messages")!;
+
+      await until("the first page", () => rowIds(list).length === 50);
+      expect(rowIds(list)).toEqual([...sent].reverse().slice(0, 50));
+      const newest = rowOf(list, sent.at(-1)!)!;
+      expect(newest.textContent).toContain('<img src=x onerror="alert(1)">');
+      expect(tagged(newest, "img")).toHaveLength(0);
+      expect(newest.textContent).toContain("Outgoing");
+      expect(newest.textContent).toContain(WAPPI_KNOWN_PHONE);
+      expect(statusOf(newest)).toBe("queued");
+
+      buttonIn(list, "Load more")!.fire("click");
+      await until("the second page", () => rowIds(list).length === 52);
+      expect(rowIds(list)).toEqual([...sent].reverse());
+      expect(buttonIn(list, "Load more")).toBeUndefined();
+      expect(rowOf(list, failedId)!.textContent).toContain("Error bad_request:");
+
+      const status = byId("cb-message-status")!;
+      status.value = "failed";
+      status.fire("change");
+      await until("the failed filter", () => rowIds(list).length === 1);
+      expect(rowIds(list)).toEqual([failedId]);
+      expect(statusOf(rowOf(list, failedId))).toBe("failed");
+      expect(rowIds(byId("cb-dead-letters")!)).toEqual([failedId]);
+      // nothing the page builds is parsed as markup
+      expect(SETTINGS_PAGE_SCRIPT).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+      // later tests count sends: none of these may still be waiting in the outbox
+      const queued = async () => ((await h.call("GET", "/api/messages?status=queued", token)).body.messages as unknown[]).length;
+      for (let round = 0; round < 100 && (await queued()) > 0; round++) await h.runJobs(1);
+      expect(await queued()).toBe(0);
+    });
+
+    it("a dead letter retried from the page shows queued and is sent exactly once more; a refused retry shows the API's error beside the button", async () => {
+      const { portal, token } = await h.adminPortal();
+      const channelId = await h.apiChannel(token, "Support");
+      const retriedId = await deadLetter(token, channelId, "second chance");
+      const takenId = await deadLetter(token, channelId, "someone else's retry");
+      const { byId } = await openPage(h, portal);
+      const dead = byId("cb-dead-letters")!;
+      await until("the dead letters", () => rowIds(dead).length === 2);
+
+      buttonIn(rowOf(dead, retriedId)!, "Retry")!.fire("click");
+      await until("the queued row", () => statusOf(rowOf(dead, retriedId)) === "queued");
+      expect(rowOf(dead, retriedId)!.textContent).toContain("Queued again.");
+      expect(buttonIn(rowOf(dead, retriedId)!, "Retry")).toBeUndefined();
+      await h.runJobs(2);
+      expect(h.wappiSends().filter((s) => s.body === "second chance")).toHaveLength(2);
+
+      const listed = await h.call("GET", `/api/messages?channel=${channelId}&status=failed`, token);
+      const jobId = (listed.body.messages as Array<{ id: string; send_job: { id: string } }>).find((m) => m.id === takenId)!.send_job.id;
+      expect((await h.call("POST", `/api/jobs/${jobId}/retry`, token)).status).toBe(200);
+      buttonIn(rowOf(dead, takenId)!, "Retry")!.fire("click");
+      const note = () => rowOf(dead, takenId)!.querySelectorAll("[data-retry-note]")[0]!;
+      await until("the retry error", () => note().className === "cb-status cb-status-error");
+      expect(note().textContent).toContain("not dead");
+      expect(buttonIn(rowOf(dead, takenId)!, "Retry")!.disabled).toBe(false);
+    });
+
+    it("renames a channel and overrides its pacing in seconds; an out-of-range value shows the API's field error beside its box", async () => {
+      const { portal, token } = await h.adminPortal();
+      const channelId = await h.apiChannel(token, "Old name");
+      const { byId } = await openPage(h, portal);
+      const card = () => tagged(byId("cb-channels")!, "article")[0]!;
+      await until("the edit button", () => buttonIn(card(), "Rename and pacing") !== undefined);
+      buttonIn(card(), "Rename and pacing")!.fire("click");
+      const box = (field: string) => card().querySelectorAll("[data-edit]").find((n) => n.getAttribute("data-edit") === field)!;
+      const type = (field: string, value: string) => Object.assign(box(field), { value }).fire("input");
+      const fieldError = (field: string) => card().querySelectorAll("[data-field-error]").find((n) => n.getAttribute("data-field-error") === field);
+
+      type("name", "New <i>name</i>");
+      type("paceMinMs", "0,5");
+      buttonIn(card(), "Save")!.fire("click");
+      await until("the field error", () => fieldError("paceMinMs") !== undefined);
+      expect(fieldError("paceMinMs")!.textContent).toBe("From 1 to 600 seconds, or empty for the provider's default.");
+      expect(box("paceMinMs").getAttribute("aria-invalid")).toBe("true");
+      expect(box("name").value).toBe("New <i>name</i>");
+      await until("the card note", () => card().textContent.includes("Check the fields marked below."));
+      expect((await h.call("GET", `/api/channels/${channelId}`, token)).body.channel).toMatchObject({ name: "Old name", pace_min_ms: null });
+
+      type("paceMinMs", "2");
+      type("paceJitterMs", "1,5");
+      buttonIn(card(), "Save")!.fire("click");
+      await until("the saved channel", () => card().textContent.includes("The channel “New <i>name</i>” is saved."));
+      expect(card().querySelectorAll("[data-edit]")).toHaveLength(0);
+      expect((await h.call("GET", `/api/channels/${channelId}`, token)).body.channel).toMatchObject({ name: "New <i>name</i>", pace_min_ms: 2000, pace_jitter_ms: 1500 });
+
+      buttonIn(card(), "Rename and pacing")!.fire("click");
+      expect(box("paceMinMs").value).toBe("2");
+      type("paceMinMs", "");
+      type("paceJitterMs", "soon");
+      buttonIn(card(), "Save")!.fire("click");
+      expect(fieldError("paceJitterMs")!.textContent).toBe("Enter a number of seconds, or leave it empty.");
+    });
+
+    it("refreshes the QR code every 5 s until the channel is connected, and the channel list every 20 s while visible, keeping a typed phone", async () => {
+      const { portal, token } = await h.adminPortal();
+      const channelId = await h.apiChannel(token, "Front desk");
+      const { byId, timers, setVisibility, document } = await openPage(h, portal);
+      const card = () => tagged(byId("cb-channels")!, "article")[0]!;
+      const phone = () => tagged(card(), "input").find((n) => n.type === "tel")!;
+      await until("the QR button", () => buttonIn(card(), "Show QR code") !== undefined);
+      expect(timers.delays()).toEqual([20_000]);
+      Object.assign(phone(), { value: "79005550011" }).fire("input");
+
+      h.wappi.answerNext({ status: 200, body: statusUnauthorized });
+      buttonIn(card(), "Show QR code")!.fire("click");
+      await until("the QR image", () => tagged(card(), "img").length === 1);
+      expect(timers.delays()).toEqual([5_000, 20_000]);
+
+      h.wappi.answerNext({ status: 200, body: statusUnauthorized });
+      const qrCalls = () => h.wappi.requests.filter((r) => r.path.includes("/qr")).length;
+      const before = qrCalls();
+      timers.fire(5_000);
+      await until("the second QR round", () => qrCalls() === before + 1 && timers.delays().includes(5_000));
+      expect(tagged(card(), "img")).toHaveLength(1);
+
+      timers.fire(5_000);
+      await until("the connected note", () => card().textContent.includes("The channel is logged in"));
+      expect(tagged(card(), "img")).toHaveLength(0);
+      expect(timers.delays()).toEqual([20_000]);
+      expect(phone().value).toBe("79005550011");
+
+      await h.call("PATCH", `/api/channels/${channelId}`, token, { name: "Front desk 2" });
+      timers.fire(20_000);
+      await until("the refreshed list", () => card().textContent.includes("Front desk 2"));
+      await until("the next round", () => timers.delays().includes(20_000));
+      expect(phone().value).toBe("79005550011");
+
+      // while the admin types in a card, a round is skipped rather than re-rendering under the caret
+      document.activeElement = phone();
+      await h.call("PATCH", `/api/channels/${channelId}`, token, { name: "Front desk typing" });
+      timers.fire(20_000);
+      expect(timers.delays()).toEqual([20_000]);
+      expect(card().textContent).not.toContain("Front desk typing");
+      document.activeElement = null;
+
+      setVisibility("hidden");
+      expect(timers.delays()).toEqual([]);
+      await h.call("PATCH", `/api/channels/${channelId}`, token, { name: "Front desk 3" });
+      setVisibility("visible");
+      await until("the list on return", () => card().textContent.includes("Front desk 3"));
+      await until("polling again", () => timers.delays().includes(20_000));
+    });
   });
 });
