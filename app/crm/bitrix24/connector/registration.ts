@@ -63,8 +63,9 @@ const registerResultSchema = z.looseObject({ result: z.union([z.boolean(), z.lit
 const ALREADY_BOUND = "ERROR_HANDLER_ALREADY_EXIST";
 
 /**
- * Registers the connector and binds its events on one portal, and registers the robot, BP
- * activity and SMS sender (automation/registration.ts, 5.1, 6) in the same batch request; only
+ * Registers the connector and binds its events on one portal, and registers the robots (send,
+ * send file, check number), their BP activities and the SMS sender (automation/registration.ts,
+ * 5.1, 6) in the same batch request; only
  * a reinstall that finds them already installed costs a second request (their updates).
  */
 export async function registerConnector(deps: Bitrix24Deps, portalId: string): Promise<void> {

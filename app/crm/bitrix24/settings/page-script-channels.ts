@@ -148,7 +148,7 @@ function channelCard(channel) {
     el("header", { className: "cb-card-head" }, [
       el("strong", { text: channel.name }),
       el("span", { className: "cb-muted", text: (provider ? provider.title : channel.provider) + " · " + channel.messenger }),
-      el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + channel.state }),
+      el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + t("state_" + channel.state) }),
     ]),
     urlRow(channel.id, t("webhookUrl"), channel.webhook_url, ""),
     urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),

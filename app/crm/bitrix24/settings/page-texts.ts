@@ -97,6 +97,12 @@ const en = {
   notSeconds: "Enter a number of seconds, or leave it empty.",
   fixFields: "Check the fields marked below.",
   saved: "The channel “{name}” is saved.",
+  state_connected: "connected",
+  state_qr_required: "scan the QR code",
+  state_connecting: "connecting",
+  state_banned: "banned by the messenger",
+  state_unauthorized: "credentials rejected",
+  state_unknown: "not checked yet",
 };
 
 export type TextKey = keyof typeof en;
@@ -196,6 +202,12 @@ const ru: PageTexts = {
   notSeconds: "Введите число секунд или оставьте поле пустым.",
   fixFields: "Проверьте отмеченные ниже поля.",
   saved: "Канал «{name}» сохранён.",
+  state_connected: "подключён",
+  state_qr_required: "отсканируйте QR-код",
+  state_connecting: "подключается",
+  state_banned: "заблокирован мессенджером",
+  state_unauthorized: "данные доступа отклонены",
+  state_unknown: "ещё не проверено",
 };
 
 export type PageLanguage = "en" | "ru";
