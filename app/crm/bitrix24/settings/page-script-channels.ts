@@ -151,7 +151,10 @@ function channelCard(channel) {
       el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + t("state_" + channel.state) }),
     ]),
     urlRow(channel.id, t("webhookUrl"), channel.webhook_url, ""),
-    urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
+    // the phone gateway's URL is called by the phone itself, not pasted into a provider's console
+    channel.provider === "gateway"
+      ? urlRow(channel.id, t("phoneUrl"), channel.hook_url, t("phoneUrlHint"))
+      : urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
     qrBlock(channel),
     editBlock(channel),
     testControl(channel),
