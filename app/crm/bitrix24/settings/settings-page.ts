@@ -22,17 +22,22 @@ export interface SettingsBoot {
 }
 
 /** The settings page. Every value goes through hono/html escaping, or embedJson for the boot block. */
-export function settingsPageHtml(boot: SettingsBoot, nonce: string) {
-  const texts = boot.texts;
+/** The shared start of both pages: language, no referrer, the styles under the page's nonce. */
+function documentHead(lang: string, title: string, nonce: string) {
   return html`<!doctype html>
-<html lang="${boot.lang}">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${texts.title}</title>
+<title>${title}</title>
 <style nonce="${nonce}">${raw(SETTINGS_PAGE_STYLES)}</style>
-</head>
+</head>`;
+}
+
+export function settingsPageHtml(boot: SettingsBoot, nonce: string) {
+  const texts = boot.texts;
+  return html`${documentHead(boot.lang, texts.title, nonce)}
 <body>
 <header>
 <h1>${texts.title}</h1>
@@ -85,15 +90,7 @@ export interface ErrorPageInput {
 /** A small page in the frame instead of JSON a user cannot read; no script, never a stack trace. */
 export function errorPageHtml(input: ErrorPageInput, nonce: string) {
   const { texts } = input;
-  return html`<!doctype html>
-<html lang="${input.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${texts.errorTitle}</title>
-<style nonce="${nonce}">${raw(SETTINGS_PAGE_STYLES)}</style>
-</head>
+  return html`${documentHead(input.lang, texts.errorTitle, nonce)}
 <body class="cb-error-page">
 <h1>${texts.errorTitle}</h1>
 <p>${texts[hintOf(input.code, input.placement)]}</p>
