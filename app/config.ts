@@ -54,6 +54,10 @@ export const configSchema = z.object({
   AMOCRM_CHAT_CHANNEL_ID: optionalText,
   AMOCRM_CHAT_CHANNEL_SECRET: optionalText,
   AMOCRM_AMOJO_URL: url("https://amojo.amocrm.ru"),
+  /** Kommo (kommo.com / amocrm.com) accounts talk to their own chats host (reference/amocrm.md 2.1, 6.1) */
+  KOMMO_AMOJO_URL: url("https://amojo.kommo.com"),
+  /** the channel bot's amojo user id (given at channel registration): sender of messages typed on the owner's phone */
+  AMOCRM_CHAT_BOT_ID: optionalText,
 
   WAPPI_API_URL: url("https://wappi.pro"),
   GREENAPI_API_URL: url("https://api.green-api.com"),

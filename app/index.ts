@@ -7,6 +7,7 @@ import { health } from "./api/system/health.js";
 import { home } from "./api/system/home.js";
 import { webhookApi } from "./api/webhook/index.js";
 import { AppError, errorResponse } from "./core/errors.js";
+import { amocrmRoutes } from "./crm/amocrm/routes/index.js";
 import { bitrix24Routes } from "./crm/bitrix24/routes/index.js";
 import type { AppDeps, AppEnv } from "./deps.js";
 
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", phoneGateway);
   app.route("/", webhookApi);
   app.route("/", bitrix24Routes);
+  app.route("/", amocrmRoutes);
   app.route("/", adminApi);
 
   // paths carry secrets (webhook tokens, hook secrets): never echo a token-like segment

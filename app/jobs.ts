@@ -2,7 +2,9 @@ import { registerMaintenance } from "./core/maintenance.js";
 import { registerLateStatusJob } from "./core/messages/record-status.js";
 import { registerSendJob } from "./core/messages/send-job.js";
 import { registerPolling } from "./core/polling.js";
-import { registerBitrix24ConnectorJobs } from "./crm/bitrix24/connector/jobs.js";
+import { amocrmCrmHandlers, registerAmoCrmJobs } from "./crm/amocrm/jobs.js";
+import { bitrix24CrmHandlers, registerBitrix24ConnectorJobs } from "./crm/bitrix24/connector/jobs.js";
+import { registerCrmDispatch } from "./crm/dispatch.js";
 import { JobRegistry } from "./core/outbox/registry.js";
 import type { AppDeps } from "./deps.js";
 
@@ -20,5 +22,7 @@ export function buildRegistry(deps: JobDeps): JobRegistry {
   registerLateStatusJob(registry, deps);
   registerPolling(registry, deps);
   registerBitrix24ConnectorJobs(registry, deps);
+  registerAmoCrmJobs(registry, deps);
+  registerCrmDispatch(registry, deps, { bitrix24: bitrix24CrmHandlers(deps), amocrm: amocrmCrmHandlers(deps) });
   return registry;
 }

@@ -19,9 +19,18 @@ export const MIRROR_OUTGOING_JOB = "crm.mirror_outgoing";
  */
 export const TIMELINE_NOTE_JOB = "b24.timeline_note";
 
-/** The timeline job of one message, written in the message's transaction (queueOutgoing extraJobs). */
+/** The same for amoCRM: a note on the contact (and its open leads) with the recipient's phone (crm/amocrm/contact-note.ts). */
+export const AMOCRM_NOTE_JOB = "amocrm.contact_note";
+
+/** The CRM note job of one message, written in the message's transaction (queueOutgoing extraJobs). */
+export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): Omit<EnqueueInput, "maxAttempts"> {
+  const kind = crm === "bitrix24" ? TIMELINE_NOTE_JOB : AMOCRM_NOTE_JOB;
+  return { kind, payload: { messageId }, dedupKey: `${kind}:${messageId}` };
+}
+
+/** The Bitrix24 timeline job of one message (robots). */
 export function timelineNoteJob(messageId: string): Omit<EnqueueInput, "maxAttempts"> {
-  return { kind: TIMELINE_NOTE_JOB, payload: { messageId }, dedupKey: `${TIMELINE_NOTE_JOB}:${messageId}` };
+  return crmNoteJob("bitrix24", messageId);
 }
 
 /** A repeated request_id within this window returns the first message and sends nothing. */
@@ -85,20 +94,21 @@ async function findRepeat(db: Db, channelId: string, requestId: string, now: Dat
   return row && now.getTime() - row.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS ? row : undefined;
 }
 
-async function hasActiveBitrixLine(db: Db, channelId: string): Promise<boolean> {
+/** A channel bound to an Open Line or an amojo scope: where send_to_imol shows the message. */
+async function hasActiveBinding(db: Db, channelId: string): Promise<boolean> {
   const [row] = await db
     .select({ id: lineBindings.id })
     .from(lineBindings)
-    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.crm, "bitrix24"), eq(lineBindings.active, true)))
+    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.active, true)))
     .limit(1);
   return row !== undefined;
 }
 
-/** Channels of a Bitrix24 portal get the timeline job; amoCRM and portal-less channels do not. */
-async function belongsToBitrix24Portal(db: Db, channel: Channel): Promise<boolean> {
-  if (!channel.portalId) return false;
+/** The CRM of the channel's portal: its sends get a note in that CRM. Portal-less channels get none. */
+async function portalCrmOf(db: Db, channel: Channel): Promise<"bitrix24" | "amocrm" | undefined> {
+  if (!channel.portalId) return undefined;
   const [row] = await db.select({ crm: portals.crm }).from(portals).where(eq(portals.id, channel.portalId));
-  return row?.crm === "bitrix24";
+  return row?.crm;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -122,9 +132,9 @@ async function waitForVerdict(db: Db, message: Message, seconds: number): Promis
 /**
  * sendText and sendFile of the public webhook API: one message through the one data path
  * (queueOutgoing), deduplicated by the caller's request_id for 24 hours. With send_to_imol
- * on a channel bound to a Bitrix24 Open Line, a mirror job is written in the same
- * transaction so the operator sees what the integration sent; on a Bitrix24 portal's channel,
- * a timeline job too, so the CRM card of the recipient shows it.
+ * on a channel bound to an Open Line or amojo scope, a mirror job is written in the same
+ * transaction so the operator sees what the integration sent; on a CRM portal's channel, a
+ * note job too (Bitrix24 timeline / amoCRM contact note), so the recipient's card shows it.
  */
 export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Promise<Message> {
   const { caller } = input;
@@ -136,8 +146,8 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     assertChannelCanSend(caller.channel);
     const dedupKey =
       input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
-    const mirror = input.sendToImol && (await hasActiveBitrixLine(deps.db, caller.channel.id));
-    const timeline = await belongsToBitrix24Portal(deps.db, caller.channel);
+    const mirror = input.sendToImol && (await hasActiveBinding(deps.db, caller.channel.id));
+    const noteCrm = await portalCrmOf(deps.db, caller.channel);
     const queued = await queueOutgoing(deps, {
       channel: caller.channel,
       peer: input.peer,
@@ -146,11 +156,11 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
       dedupKey,
       dedupWindowMs: IDEMPOTENCY_WINDOW_MS,
       sendToImol: input.sendToImol,
-      ...(mirror || timeline
+      ...(mirror || noteCrm
         ? {
             extraJobs: (m: Message) => [
               ...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }] : []),
-              ...(timeline ? [timelineNoteJob(m.id)] : []),
+              ...(noteCrm ? [crmNoteJob(noteCrm, m.id)] : []),
             ],
           }
         : {}),

@@ -162,7 +162,7 @@ export const messages = pgTable(
     conversationId: uuid("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
     direction: text("direction", { enum: ["in", "out"] }).notNull(),
     origin: text("origin", {
-      enum: ["webhook_api", "openlines", "robot", "sms", "amojo", "salesbot", "provider", "phone", "admin"],
+      enum: ["webhook_api", "openlines", "robot", "sms", "amojo", "salesbot", "dp", "provider", "phone", "admin"],
     }).notNull(),
     peer: text("peer").notNull(),
     body: text("body"),

@@ -1,7 +1,4 @@
-import { z } from "zod";
-import { CRM_DELIVER_JOB } from "../../../core/messages/inbound.js";
 import { hostMessageFile } from "../../../core/media.js";
-import type { JobRegistry } from "../../../core/outbox/registry.js";
 import type { AppDeps } from "../../../deps.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { sendToOpenLine } from "./client-message.js";
@@ -36,12 +33,5 @@ export async function deliverIncoming(deps: Bitrix24Deps & Pick<AppDeps, "files"
     date: message.createdAt,
     text: message.body,
     file: hosted ? { url: hosted.url, name: hosted.name, mime: hosted.mime } : null,
-  });
-}
-
-export function registerDeliverIncomingJob(registry: JobRegistry, deps: Bitrix24Deps & Pick<AppDeps, "files">): void {
-  registry.register(CRM_DELIVER_JOB, {
-    schema: z.object({ messageId: z.uuid() }),
-    handle: ({ messageId }) => deliverIncoming(deps, messageId),
   });
 }

@@ -1,21 +1,27 @@
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import type { AppDeps } from "../../../deps.js";
+import type { CrmJobHandlers } from "../../dispatch.js";
 import { registerAutomationJobs } from "../automation/jobs.js";
 import type { Bitrix24Deps } from "../oauth.js";
-import { registerDeliverIncomingJob } from "./deliver-incoming.js";
-import { registerMirrorOutgoingJob } from "./mirror-outgoing.js";
+import { deliverIncoming } from "./deliver-incoming.js";
+import { mirrorOutgoing } from "./mirror-outgoing.js";
 import { registerConnectorJob } from "./registration.js";
-import { registerReportStatusJob } from "./report-status.js";
+import { reportStatus } from "./report-status.js";
 
-/**
- * The Open Lines connector's job kinds. `crm.deliver_incoming`, `crm.report_status` and
- * `crm.mirror_outgoing` are written by core without naming a CRM; only Bitrix24 handles them
- * so far (each handler skips messages that are not its own).
- */
+/** Bitrix24's own job kinds (connector registration, robots, SMS, timeline). */
 export function registerBitrix24ConnectorJobs(registry: JobRegistry, deps: Bitrix24Deps & Pick<AppDeps, "files">): void {
   registerConnectorJob(registry, deps);
-  registerDeliverIncomingJob(registry, deps);
-  registerReportStatusJob(registry, deps);
-  registerMirrorOutgoingJob(registry, deps);
   registerAutomationJobs(registry, deps);
+}
+
+/**
+ * Bitrix24's part of the CRM-neutral jobs (crm/dispatch.ts): client messages into the bound
+ * Open Line, statuses to Open Lines / robots / the SMS sender, send_to_imol mirrors.
+ */
+export function bitrix24CrmHandlers(deps: Bitrix24Deps & Pick<AppDeps, "files">): CrmJobHandlers {
+  return {
+    deliverIncoming: (messageId) => deliverIncoming(deps, messageId),
+    reportStatus: (messageId, status) => reportStatus(deps, messageId, status),
+    mirrorOutgoing: (messageId) => mirrorOutgoing(deps, messageId),
+  };
 }

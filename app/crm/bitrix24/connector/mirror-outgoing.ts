@@ -1,7 +1,5 @@
 import { z } from "zod";
-import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { RetryableError } from "../../../core/outbox/types.js";
-import { MIRROR_OUTGOING_JOB } from "../../../core/webhook-send.js";
 import type { Bitrix24Client } from "../client.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { sendToOpenLine } from "./client-message.js";
@@ -40,12 +38,5 @@ export async function mirrorOutgoing(deps: Bitrix24Deps, messageId: string): Pro
     text: message.body,
     file: message.file,
     operatorUserId: await appUserId(ctx.client),
-  });
-}
-
-export function registerMirrorOutgoingJob(registry: JobRegistry, deps: Bitrix24Deps): void {
-  registry.register(MIRROR_OUTGOING_JOB, {
-    schema: z.object({ messageId: z.uuid() }),
-    handle: ({ messageId }) => mirrorOutgoing(deps, messageId),
   });
 }

@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { CRM_STATUS_JOB } from "../../../core/messages/record-status.js";
-import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { PermanentError } from "../../../core/outbox/types.js";
+import type { ReportedStatus } from "../../dispatch.js";
 import { messages } from "../../../db/schema.js";
 import { queueRobotStatusReply } from "../automation/robot-reply.js";
 import { reportSmsStatus } from "../automation/sms-status.js";
@@ -13,7 +12,6 @@ import { sendToOpenLine } from "./client-message.js";
 import { CONNECTOR_ID } from "./connector-id.js";
 import { loadOpenLineContext, type OpenLineContext } from "./message-context.js";
 
-const payloadSchema = z.object({ messageId: z.uuid(), status: z.enum(["sent", "delivered", "read", "failed"]) });
 
 /** 3.8: `{"SUCCESS":true,"DATA":[]}`. */
 const ackAnswerSchema = z.looseObject({ SUCCESS: z.unknown().optional() });
@@ -53,7 +51,7 @@ function failureNote(ctx: OpenLineContext): string {
  * `imconnector.send.status.delivery`, read -> `imconnector.send.status.reading` (same shape
  * without `date`; a server-side stub per the docs, 3.8), failed -> a visible note in the chat.
  */
-export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: string, status: z.output<typeof payloadSchema>["status"]): Promise<void> {
+export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: string, status: ReportedStatus): Promise<void> {
   const ctx = await loadOpenLineContext(deps, messageId);
   if (!ctx) return;
   const { message, conversation } = ctx;
@@ -79,17 +77,10 @@ export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: strin
  * (3.8, above), a robot run (one `bizproc.event.send` per run, 5.3) or the SMS sender
  * (`messageservice.message.status.update`, 6).
  */
-async function reportStatus(deps: Bitrix24Deps, messageId: string, status: z.output<typeof payloadSchema>["status"]): Promise<void> {
+export async function reportStatus(deps: Bitrix24Deps, messageId: string, status: ReportedStatus): Promise<void> {
   const [message] = await deps.db.select().from(messages).where(eq(messages.id, messageId));
   if (!message) throw new PermanentError(`message ${messageId} no longer exists`, "message_removed");
   if (message.origin === "robot") return queueRobotStatusReply(deps, message);
   if (message.origin === "sms") return reportSmsStatus(deps, message, status);
   return reportOpenLinesStatus(deps, messageId, status);
-}
-
-export function registerReportStatusJob(registry: JobRegistry, deps: Bitrix24Deps): void {
-  registry.register(CRM_STATUS_JOB, {
-    schema: payloadSchema,
-    handle: ({ messageId, status }) => reportStatus(deps, messageId, status),
-  });
 }

@@ -1,0 +1,9 @@
+// SCAFFOLD: replaced by its owner (helper) during this session.
+import { PermanentError } from "../../../core/outbox/types.js";
+import type { ReportedStatus } from "../../dispatch.js";
+import type { AmoCrmDeps } from "../deps.js";
+import type { MessageRow } from "../message.js";
+
+export async function reportAmojoStatus(_deps: AmoCrmDeps, message: MessageRow, status: ReportedStatus): Promise<void> {
+  throw new PermanentError(`amojo status ${status} of ${message.id} not built yet`, "not_built");
+}
