@@ -5,12 +5,14 @@ import { registerAutomationJobs } from "../automation/jobs.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { deliverIncoming } from "./deliver-incoming.js";
 import { mirrorOutgoing } from "./mirror-outgoing.js";
+import { registerOperatorChangeJob } from "./operator-changes.js";
 import { registerConnectorJob } from "./registration.js";
 import { reportStatus } from "./report-status.js";
 
-/** Bitrix24's own job kinds (connector registration, robots, SMS, timeline). */
+/** Bitrix24's own job kinds (connector registration, operator edit/delete notes, robots, SMS, timeline). */
 export function registerBitrix24ConnectorJobs(registry: JobRegistry, deps: Bitrix24Deps & Pick<AppDeps, "files">): void {
   registerConnectorJob(registry, deps);
+  registerOperatorChangeJob(registry, deps);
   registerAutomationJobs(registry, deps);
 }
 

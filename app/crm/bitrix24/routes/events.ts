@@ -5,6 +5,7 @@ import type { AppEnv } from "../../../deps.js";
 import { verifyApplicationToken, verifyInstallEventToken } from "../application-token.js";
 import { grantFromInstallAuth, installAuthOf, installPortal, uninstallPortal } from "../install.js";
 import { handleLineDelete, handleStatusDelete } from "../connector/line-events.js";
+import { queueOperatorChanges } from "../connector/operator-changes.js";
 import { queueOperatorMessages } from "../connector/operator-messages.js";
 import { bitrix24BodyLimit, readBracketBody } from "./form-body.js";
 
@@ -19,8 +20,9 @@ const uninstallDataSchema = z.object({ data: z.looseObject({ CLEAN: z.coerce.str
 /**
  * POST /b24/events. ONAPPINSTALL stores the portal (install.ts); every other event must carry
  * the application_token stored for its member_id, or gets 401 and changes nothing.
- * ONAPPUNINSTALL deletes the credentials. Connector events (3.7, 3.9) go to connector/*; other
- * events (message update/delete among them) are acknowledged and not acted on.
+ * ONAPPUNINSTALL deletes the credentials. Connector events (3.7, 3.9) go to connector/*
+ * (operator edits and deletions become a note in the chat: operator-changes.ts); other events
+ * are acknowledged and not acted on.
  */
 export const bitrix24Events = new Hono<AppEnv>().post("/b24/events", bitrix24BodyLimit, async (c) => {
   const deps = c.var.deps;
@@ -45,6 +47,10 @@ export const bitrix24Events = new Hono<AppEnv>().post("/b24/events", bitrix24Bod
   // 3.7: answer fast; the sends themselves are outbox jobs
   if (name === "ONIMCONNECTORMESSAGEADD") {
     const { ignored, ...counts } = await queueOperatorMessages(deps, portal, form);
+    return c.json(ignored ? { ok: true, ignored: name } : { ok: true, ...counts });
+  }
+  if (name === "ONIMCONNECTORMESSAGEUPDATE" || name === "ONIMCONNECTORMESSAGEDELETE") {
+    const { ignored, ...counts } = await queueOperatorChanges(deps, portal, form, name === "ONIMCONNECTORMESSAGEUPDATE" ? "edit" : "delete");
     return c.json(ignored ? { ok: true, ignored: name } : { ok: true, ...counts });
   }
   if (name === "ONIMCONNECTORLINEDELETE") return c.json({ ok: true, deactivated: await handleLineDelete(deps, portal, form) });
