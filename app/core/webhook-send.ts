@@ -28,9 +28,13 @@ export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): Omit<
   return { kind, payload: { messageId }, dedupKey: `${kind}:${messageId}` };
 }
 
-/** The Bitrix24 timeline job of one message (robots). */
-export function timelineNoteJob(messageId: string): Omit<EnqueueInput, "maxAttempts"> {
-  return crmNoteJob("bitrix24", messageId);
+/**
+ * The Bitrix24 timeline job of a robot's message: besides the entities found by phone, the CRM
+ * document the robot ran on (a deal, a smart-process item...) gets the comment.
+ */
+export function timelineNoteJob(messageId: string, document?: { entityType: string; entityId: string }): Omit<EnqueueInput, "maxAttempts"> {
+  const job = crmNoteJob("bitrix24", messageId);
+  return document ? { ...job, payload: { messageId, document } } : job;
 }
 
 /** A repeated request_id within this window returns the first message and sends nothing. */

@@ -34,14 +34,14 @@ export function postRobotRun(
   portal: InstalledPortal,
   eventToken: string,
   properties: { [key: string]: BracketInput },
-  opts: { code?: string; applicationToken?: string; useSubscription?: string } = {},
+  opts: { code?: string; applicationToken?: string; useSubscription?: string; documentId?: string[]; documentType?: string[] } = {},
 ): Promise<Response> {
   const code = opts.code ?? "chatbridge_send";
   return h.postForm(`/b24/robots/${code}`, {
     workflow_id: eventToken.split("|")[0],
     code,
-    document_id: ["crm", "CCrmDocumentDeal", "DEAL_42"],
-    document_type: ["crm", "CCrmDocumentDeal", "DEAL"],
+    document_id: opts.documentId ?? ["crm", "CCrmDocumentDeal", "DEAL_42"],
+    document_type: opts.documentType ?? ["crm", "CCrmDocumentDeal", "DEAL"],
     event_token: eventToken,
     properties,
     use_subscription: opts.useSubscription ?? "Y",

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel } from "../../../app/core/channels.js";
 import { createWebhookToken } from "../../../app/core/webhook-tokens.js";
 import { TIMELINE_NOTE_JOB } from "../../../app/core/webhook-send.js";
-import { TIMELINE_COMMENT_JOB } from "../../../app/crm/bitrix24/automation/timeline-note.js";
+import { TIMELINE_COMMENT_JOB, timelineDocumentOf } from "../../../app/crm/bitrix24/automation/timeline-note.js";
 import { outboxJobs } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
 import { newEventToken, postRobotRun } from "./automation-calls.js";
@@ -23,7 +23,7 @@ describe.each(await backends())("Bitrix24 timeline notes of robot and API messag
   const commentsWith = (text: string): RestCall[] =>
     h.fake.callsOf("crm.timeline.comment.add").filter((c) => JSON.stringify(c.body.fields ?? {}).includes(text));
 
-  it("happy: a robot message to a known phone is noted with its text and status on the matched contact and lead (7), once even when the job reruns", async () => {
+  it("happy: a robot message to a known phone is noted with its text and status on the robot's deal and the matched contact and lead (7), once even when the job reruns", async () => {
     const b = await h.boundChannel();
     const phone = freshPhone();
     // stored as typed (7): the contact has the E.164 form, the lead the bare digits
@@ -38,6 +38,7 @@ describe.each(await backends())("Bitrix24 timeline notes of robot and API messag
     const comments = commentsWith("Ваш заказ №5512 готов");
     expect(comments.map((c) => c.body.fields).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
       { ENTITY_ID: "275", ENTITY_TYPE: "contact", COMMENT: expect.stringContaining("Status: sent") },
+      { ENTITY_ID: "42", ENTITY_TYPE: "deal", COMMENT: expect.stringContaining("Status: sent") },
       { ENTITY_ID: "42", ENTITY_TYPE: "lead", COMMENT: expect.stringContaining("Status: sent") },
     ]);
     expect(comments[0]!.body.fields).toMatchObject({ COMMENT: expect.stringMatching(/^chatbridge: WhatsApp message to \+\d+ from an automation rule\nStatus: sent\n\nВаш заказ №5512 готов$/) });
@@ -48,18 +49,46 @@ describe.each(await backends())("Bitrix24 timeline notes of robot and API messag
     await h.t.db.update(outboxJobs).set({ status: "pending", attempts: 0, runAt: h.clock.now(), finishedAt: null }).where(eq(outboxJobs.id, note!.id));
     await h.runJobs(3);
     expect(searchesFor(phone)).toHaveLength(2);
-    expect(commentsWith("Ваш заказ №5512 готов")).toHaveLength(2);
-    expect((await h.jobsOf(TIMELINE_COMMENT_JOB)).filter((j) => JSON.stringify(j.payload).includes(message_id))).toHaveLength(2);
+    expect(commentsWith("Ваш заказ №5512 готов")).toHaveLength(3);
+    expect((await h.jobsOf(TIMELINE_COMMENT_JOB)).filter((j) => JSON.stringify(j.payload).includes(message_id))).toHaveLength(3);
   });
 
-  it("happy: a phone that matches nothing in the CRM is searched and no comment is posted", async () => {
+  it("happy: a robot on a smart-process item comments on that item (dynamic_<type>) even when the phone matches nothing", async () => {
+    const b = await h.boundChannel();
+    const phone = freshPhone();
+    const res = await postRobotRun(
+      h,
+      b.portal,
+      newEventToken(),
+      { channel: b.channel.id, phone, text: "Смарт-процесс" },
+      { documentId: ["crm", "Bitrix\\Crm\\Integration\\BizProc\\Document\\Dynamic", "DYNAMIC_183_7"], documentType: ["crm", "Bitrix\\Crm\\Integration\\BizProc\\Document\\Dynamic", "DYNAMIC_183"] },
+    );
+    expect(res.status).toBe(200);
+    await h.runJobs(4);
+    expect(commentsWith("Смарт-процесс").map((c) => c.body.fields)).toEqual([
+      { ENTITY_ID: "7", ENTITY_TYPE: "dynamic_183", COMMENT: expect.stringContaining("from an automation rule") },
+    ]);
+  });
+
+  it("timelineDocumentOf reads deals, leads, contacts, companies and smart processes, and nothing else", () => {
+    expect(timelineDocumentOf("DEAL_42")).toEqual({ entityType: "deal", entityId: "42" });
+    expect(timelineDocumentOf("LEAD_7")).toEqual({ entityType: "lead", entityId: "7" });
+    expect(timelineDocumentOf("CONTACT_109286")).toEqual({ entityType: "contact", entityId: "109286" });
+    expect(timelineDocumentOf("COMPANY_3")).toEqual({ entityType: "company", entityId: "3" });
+    expect(timelineDocumentOf("DYNAMIC_183_7")).toEqual({ entityType: "dynamic_183", entityId: "7" });
+    expect(timelineDocumentOf("QUOTE_5")).toBeUndefined();
+    expect(timelineDocumentOf("DEAL_")).toBeUndefined();
+    expect(timelineDocumentOf(undefined)).toBeUndefined();
+  });
+
+  it("happy: a phone that matches nothing in the CRM is searched and only the robot's own deal gets the comment", async () => {
     const b = await h.boundChannel();
     const phone = freshPhone();
     const res = await postRobotRun(h, b.portal, newEventToken(), { channel: b.channel.id, phone, text: "Niemand kennt mich" });
     const { message_id } = (await res.json()) as { message_id: string };
     await h.runJobs(4);
     expect(searchesFor(phone)).toHaveLength(1);
-    expect(commentsWith("Niemand kennt mich")).toHaveLength(0);
+    expect(commentsWith("Niemand kennt mich").map((c) => c.body.fields)).toEqual([{ ENTITY_ID: "42", ENTITY_TYPE: "deal", COMMENT: expect.any(String) }]);
     const [note] = (await h.jobsOf(TIMELINE_NOTE_JOB)).filter((j) => JSON.stringify(j.payload).includes(message_id));
     expect(note!.status).toBe("done");
   });
@@ -94,9 +123,11 @@ describe.each(await backends())("Bitrix24 timeline notes of robot and API messag
     await h.runJobs(2);
     expect(commentsWith("Über das Telefon")).toHaveLength(0);
     await h.runJobs(6);
-    const comments = commentsWith("Über das Telefon");
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body.fields).toMatchObject({ ENTITY_ID: "301", ENTITY_TYPE: "contact", COMMENT: expect.stringContaining("Status: queued") });
+    const comments = commentsWith("Über das Telefon").map((c) => c.body.fields as { ENTITY_TYPE: string });
+    expect(comments.sort((x, y) => x.ENTITY_TYPE.localeCompare(y.ENTITY_TYPE))).toEqual([
+      { ENTITY_ID: "301", ENTITY_TYPE: "contact", COMMENT: expect.stringContaining("Status: queued") },
+      { ENTITY_ID: "42", ENTITY_TYPE: "deal", COMMENT: expect.stringContaining("Status: queued") },
+    ]);
     const [note] = (await h.jobsOf(TIMELINE_NOTE_JOB)).filter((j) => JSON.stringify(j.payload).includes(message_id));
     expect(note).toMatchObject({ status: "done", attempts: 4 });
   });

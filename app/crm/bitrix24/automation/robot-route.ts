@@ -9,6 +9,7 @@ import { bitrix24BodyLimit, readBracketBody } from "../routes/form-body.js";
 import { findActiveBinding } from "../connector/binding.js";
 import { acceptCheckPhoneRun } from "./check-phone.js";
 import { robotKindOf } from "./robot-definitions.js";
+import { timelineDocumentOf } from "./timeline-note.js";
 import { enqueueRobotReply } from "./robot-reply.js";
 import { readRobotSend } from "./send-request.js";
 import { verifiedPortalOf } from "./verify-call.js";
@@ -20,6 +21,8 @@ const robotCallSchema = z.object({
   workflow_id: z.string().optional(),
   /** 5.1: "N" = the process does not wait for bizproc.event.send */
   use_subscription: z.string().optional(),
+  /** 5.2: `["crm", "CCrmDocumentDeal", "DEAL_42"]`: the CRM item the robot runs on */
+  document_id: z.array(z.string()).optional(),
 });
 
 /**
@@ -72,7 +75,7 @@ export const bitrix24Robots = new Hono<AppEnv>().post("/b24/robots/:code", bitri
     ...(waits ? { crmMessageId: call.event_token } : {}),
     extraJobs: (m) => [
       ...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }] : []),
-      timelineNoteJob(m.id),
+      timelineNoteJob(m.id, timelineDocumentOf(call.document_id?.[2])),
     ],
   });
   return c.json({ ok: true, message_id: message.id, duplicate: !created });

@@ -34,10 +34,25 @@ const duplicatesSchema = z.union([
   z.looseObject({ CONTACT: idList.optional(), COMPANY: idList.optional(), LEAD: idList.optional() }),
 ]);
 
+/** 5.2/7: timeline entity types: the three findbycomm finds, deals, and smart processes as `dynamic_<typeId>`. */
+const timelineEntityType = z.union([z.enum(["contact", "company", "lead", "deal"]), z.string().regex(/^dynamic_\d+$/)]);
+const documentSchema = z.object({ entityType: timelineEntityType, entityId: z.string().regex(/^\d+$/) });
+export type TimelineDocument = z.output<typeof documentSchema>;
+
+/**
+ * 5.2: a robot's `document_id[2]` names the CRM item it runs on: `DEAL_42`, `LEAD_7`,
+ * `CONTACT_109286`, `COMPANY_3`, smart processes `DYNAMIC_<typeId>_<id>`. Undefined for
+ * anything else (the phone search still finds contacts, companies and leads).
+ */
+export function timelineDocumentOf(documentId: string | undefined): TimelineDocument | undefined {
+  const m = /^(DEAL|LEAD|CONTACT|COMPANY)_(\d+)$/.exec(documentId ?? "") ?? /^(DYNAMIC_\d+)_(\d+)$/.exec(documentId ?? "");
+  return m ? { entityType: m[1]!.toLowerCase(), entityId: m[2]! } : undefined;
+}
+
 const commentPayloadSchema = z.object({
   portalId: z.uuid(),
   messageId: z.uuid(),
-  entityType: z.enum(["contact", "company", "lead"]),
+  entityType: timelineEntityType,
   entityId: z.string().regex(/^\d+$/),
   comment: z.string().min(1),
 });
@@ -66,33 +81,39 @@ export function timelineComment(message: Message, channel: Channel): string {
 
 /**
  * `b24.timeline_note` (written with a robot's or the webhook API's message, core/webhook-send.ts):
- * waits for the provider's answer so the note carries the status, then finds the contacts,
- * companies and leads with the recipient's phone (7, `crm.duplicate.findbycomm`) and queues one
- * comment job per entity, keyed by message and entity, so a rerun queues nothing new. No match:
- * nothing to do.
+ * waits for the provider's answer so the note carries the status, then comments on the robot's
+ * own document (a deal, a smart-process item...) and on the contacts, companies and leads with
+ * the recipient's phone (7, `crm.duplicate.findbycomm` — it finds no deals), one comment job per
+ * entity, keyed by message and entity, so a rerun queues nothing new. No match: nothing to do.
  */
-async function noteMessage(deps: Bitrix24Deps, messageId: string, attempt: number, maxAttempts: number): Promise<void> {
+async function noteMessage(deps: Bitrix24Deps, messageId: string, document: TimelineDocument | undefined, attempt: number, maxAttempts: number): Promise<void> {
   const [message] = await deps.db.select().from(messages).where(eq(messages.id, messageId));
   if (!message) return deps.logger.info("bitrix24: message gone before its timeline note", { message: messageId });
   if (message.status === "queued" && attempt < Math.min(QUEUED_LOOKS, maxAttempts)) {
     throw new RetryableError("the provider has not answered yet", PROVIDER_WAIT_MS);
   }
-  if (!/^\d{6,15}$/.test(message.peer)) return deps.logger.info("bitrix24: message to a chat id, no phone to find in the CRM", { message: messageId });
   const channel = await findChannel(deps.db, message.channelId);
   const portal = channel?.portalId ? await findPortalById(deps.db, channel.portalId) : undefined;
   if (!channel || !portal) return deps.logger.info("bitrix24: channel no longer on a portal, timeline note dropped", { message: messageId });
 
-  const found = await new Bitrix24Client(deps, portal.externalId).call("crm.duplicate.findbycomm", { type: "PHONE", values: phoneSearchValues(message.peer) }, duplicatesSchema);
+  const targets: TimelineDocument[] = document ? [document] : [];
+  if (/^\d{6,15}$/.test(message.peer)) {
+    const found = await new Bitrix24Client(deps, portal.externalId).call("crm.duplicate.findbycomm", { type: "PHONE", values: phoneSearchValues(message.peer) }, duplicatesSchema);
+    for (const [key, entityType] of Object.entries(ENTITY_TYPES) as Array<[keyof typeof ENTITY_TYPES, EntityType]>) {
+      for (const entityId of found[key] ?? []) targets.push({ entityType, entityId });
+    }
+  } else {
+    deps.logger.info("bitrix24: message to a chat id, no phone to find in the CRM", { message: messageId });
+  }
   const comment = timelineComment(message, channel);
   const now = deps.clock.now();
   let queued = 0;
-  for (const [key, entityType] of Object.entries(ENTITY_TYPES) as Array<[keyof typeof ENTITY_TYPES, EntityType]>) {
-    for (const entityId of new Set(found[key] ?? [])) {
-      const payload: CommentPayload = { portalId: portal.id, messageId, entityType, entityId, comment };
-      const dedupKey = `${TIMELINE_COMMENT_JOB}:${messageId}:${entityType}:${entityId}`;
-      const { created } = await enqueueJob(deps.db, { kind: TIMELINE_COMMENT_JOB, payload, dedupKey, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);
-      if (created) queued += 1;
-    }
+  // the dedup key is per entity: the robot's own document found again by phone is commented once
+  for (const { entityType, entityId } of targets) {
+    const payload: CommentPayload = { portalId: portal.id, messageId, entityType, entityId, comment };
+    const dedupKey = `${TIMELINE_COMMENT_JOB}:${messageId}:${entityType}:${entityId}`;
+    const { created } = await enqueueJob(deps.db, { kind: TIMELINE_COMMENT_JOB, payload, dedupKey, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);
+    if (created) queued += 1;
   }
   deps.logger.info("bitrix24: timeline comments queued", { message: messageId, queued });
 }
@@ -110,8 +131,8 @@ async function postComment(deps: Bitrix24Deps, payload: CommentPayload): Promise
 
 export function registerTimelineJobs(registry: JobRegistry, deps: Bitrix24Deps): void {
   registry.register(TIMELINE_NOTE_JOB, {
-    schema: z.object({ messageId: z.uuid() }),
-    handle: ({ messageId }, ctx) => noteMessage(deps, messageId, ctx.job.attempts, ctx.job.maxAttempts),
+    schema: z.object({ messageId: z.uuid(), document: documentSchema.optional() }),
+    handle: ({ messageId, document }, ctx) => noteMessage(deps, messageId, document, ctx.job.attempts, ctx.job.maxAttempts),
   });
   registry.register(TIMELINE_COMMENT_JOB, { schema: commentPayloadSchema, handle: (payload) => postComment(deps, payload) });
 }
