@@ -7,6 +7,8 @@ import type { Message } from "./messages/status.js";
 
 export interface MessageQuery {
   channelId?: string | undefined;
+  /** one message by its id (a page re-reads a row it just acted on) */
+  messageId?: string | undefined;
   status?: MessageStatus | undefined;
   limit: number;
   /** id of the last message of the previous page */
@@ -27,6 +29,7 @@ export interface ListedMessage {
 export async function listPortalMessages(db: Db, portalId: string, query: MessageQuery): Promise<{ items: ListedMessage[]; nextBefore: string | null }> {
   const where: SQL[] = [eq(channels.portalId, portalId)];
   if (query.channelId) where.push(eq(messages.channelId, query.channelId));
+  if (query.messageId) where.push(eq(messages.id, query.messageId));
   if (query.status) where.push(eq(messages.status, query.status));
   if (query.before) {
     const [anchor] = await db

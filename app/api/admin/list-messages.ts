@@ -6,13 +6,14 @@ import { parseQuery } from "./input.js";
 
 const listMessagesQuery = z.object({
   channel: z.uuid({ error: "must be a channel id" }).optional(),
+  id: z.uuid({ error: "must be a message id" }).optional(),
   status: z.enum(["queued", "sent", "delivered", "read", "failed"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.uuid({ error: "must be a message id from next_before" }).optional(),
 });
 
 /**
- * GET /api/messages?channel=&status=&limit=&before=: the portal's messages newest first, with
+ * GET /api/messages?channel=&id=&status=&limit=&before=: the portal's messages newest first, with
  * status history, error codes and the send job (so a dead one can be retried). A channel of
  * another portal simply has no messages here.
  */
@@ -20,6 +21,7 @@ export const listMessages = new Hono<AdminEnv>().get("/api/messages", adminAuth,
   const query = parseQuery(c, listMessagesQuery);
   const page = await listPortalMessages(c.var.deps.db, c.var.admin.portalId, {
     channelId: query.channel,
+    messageId: query.id,
     status: query.status,
     limit: query.limit,
     before: query.before,
