@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channels } from "../db/schema.js";
+import { channels, lineBindings } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { type Messenger, ProviderPermanentError, ProviderRetryableError } from "../providers/types.js";
 import { type Channel, channelHookUrl, createChannel, providerContext, providerOf, replaceChannelCredentials } from "./channels.js";
@@ -42,6 +42,8 @@ export interface ChannelView {
   webhook_url: string | null;
   /** where the provider must send its webhooks */
   hook_url: string | null;
+  /** what the channel is bound to: the Open Line id (Bitrix24) or the amojo scope id (amoCRM); null when unbound */
+  line: string | null;
 }
 
 export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config">, channel: Channel): Promise<ChannelView> {
@@ -59,7 +61,18 @@ export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock"
     created_at: channel.createdAt.toISOString(),
     webhook_url: token?.url ?? null,
     hook_url: (await channelHookUrl(deps, channel)) ?? null,
+    line: (await activeLineOf(deps.db, channel.id)) ?? null,
   };
+}
+
+/** The line or scope a channel is bound to (one CRM per portal, so at most one active binding). */
+async function activeLineOf(db: Db, channelId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ lineId: lineBindings.lineId })
+    .from(lineBindings)
+    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.active, true)))
+    .limit(1);
+  return row?.lineId;
 }
 
 /** Turns a provider failure during an admin action into the API's error; anything else is rethrown. */

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { retireChannel } from "../../core/channels.js";
 import { AppError } from "../../core/errors.js";
+import { scheduleScopeCheck } from "../../crm/amocrm/amojo/jobs.js";
 import { unbindChannel } from "../../crm/bitrix24/connector/binding.js";
 import { Bitrix24Error, Bitrix24RetryableError } from "../../crm/bitrix24/errors.js";
 import { type AdminEnv, adminAuth, channelOfRequest } from "./auth.js";
@@ -23,5 +24,7 @@ export const deleteChannel = new Hono<AdminEnv>().delete("/api/channels/:id", ad
     }
   }
   if (!(await retireChannel(c.var.deps.db, channel.id, c.var.deps.clock.now()))) throw new AppError("not_found", "channel not found");
+  // amoCRM: the account's scope is disconnected once no channel is bound to it (a job decides)
+  if (c.var.admin.crm === "amocrm") await scheduleScopeCheck(c.var.deps, channel);
   return c.json({ ok: true as const, deleted: channel.id, ...(warning ? { warning } : {}) });
 });

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../deps.js";
+import { amocrmDpSecret } from "./amocrm-dp-secret.js";
 import { bindChannel } from "./bind-channel.js";
 import { channelQr } from "./channel-qr.js";
+import { adminCors } from "./cors.js";
 import { createChannelRoute } from "./create-channel.js";
 import { createSession } from "./create-session.js";
 import { deleteChannel } from "./delete-channel.js";
@@ -18,9 +20,11 @@ import { updateChannel } from "./update-channel.js";
 /**
  * The admin JSON API behind both CRMs' settings pages (DESIGN.md "Admin API"). Every route
  * but /api/session checks the bearer session first and acts only on that session's portal;
- * errors go through the app's one handler, in the shared JSON shape.
+ * errors go through the app's one handler, in the shared JSON shape. amoCRM account origins
+ * may call it cross-origin (cors.ts: the widget runs on the account's page).
  */
 export const adminApi = new Hono<AppEnv>()
+  .use("/api/*", adminCors)
   .route("/", createSession)
   .route("/", listChannels)
   .route("/", createChannelRoute)
@@ -34,4 +38,5 @@ export const adminApi = new Hono<AppEnv>()
   .route("/", sendTest)
   .route("/", listMessages)
   .route("/", retryJob)
-  .route("/", listProviders);
+  .route("/", listProviders)
+  .route("/", amocrmDpSecret);

@@ -1,9 +1,45 @@
-// SCAFFOLD: replaced by its owner (helper) during this session.
-import { PermanentError } from "../../../core/outbox/types.js";
+import { z } from "zod";
+import { failureOf } from "../../../core/webhook-send.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import type { AmoCrmDeps } from "../deps.js";
 import type { MessageRow } from "../message.js";
+import { loadAmojoContext } from "./message-context.js";
 
-export async function reportAmojoStatus(_deps: AmoCrmDeps, message: MessageRow, status: ReportedStatus): Promise<void> {
-  throw new PermanentError(`amojo status ${status} of ${message.id} not built yet`, "not_built");
+/** 2.8 status codes; "sent" is set by amoCRM itself when the hook was answered. */
+const STATUS_CODE: Record<Exclude<ReportedStatus, "sent">, number> = { delivered: 1, read: 2, failed: -1 };
+
+/** 2.8: 904 "cannot create conversation (e.g. number not on WhatsApp)", 905 "other: pass `error` text". */
+const NO_CONVERSATION_CODES: ReadonlySet<string> = new Set(["no_messenger", "bad_number"]);
+
+/** The body of a delivery status (2.8). */
+export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, status: Exclude<ReportedStatus, "sent">) {
+  const code = STATUS_CODE[status];
+  // 2.8 [U]: the docs' table says `status_code`, their PHP sample and an OSS client `delivery_status`
+  // (with `msgid`): both are sent, which the sheet calls the defensive body.
+  const body: Record<string, unknown> = { msgid: amojoMessageId, status_code: code, delivery_status: code };
+  if (status === "failed") {
+    const noConversation = NO_CONVERSATION_CODES.has(message.errorCode ?? "");
+    body.error_code = noConversation ? 904 : 905;
+    // shown to the manager under the message: the fixed public texts, never the provider's raw answer
+    body.error = failureOf({ ...message, status: "failed" })?.message ?? "The message could not be sent";
+  }
+  return body;
+}
+
+/**
+ * `crm.report_status` for a manager's amojo message: `POST .../{scope_id}/{amojo msgid}/delivery_status`
+ * (2.8) with delivered 1, read 2, failed -1 (904 for a number without the messenger, else 905
+ * and a short human reason). A 404 (amojo no longer knows the message) is permanent, like every
+ * 4xx of the client.
+ */
+export async function reportAmojoStatus(deps: AmoCrmDeps, message: MessageRow, status: ReportedStatus): Promise<void> {
+  if (status === "sent") return;
+  if (!message.crmMessageId) {
+    deps.logger.info("amocrm: amojo message without amojo id, status not reported", { message: message.id });
+    return;
+  }
+  const ctx = await loadAmojoContext(deps, message.id, "status report");
+  if (!ctx) return;
+  const path = `/v2/origin/custom/${encodeURIComponent(ctx.binding.lineId)}/${encodeURIComponent(message.crmMessageId)}/delivery_status`;
+  await ctx.account.client.call("POST", path, deliveryStatusBody(ctx.message, message.crmMessageId, status), z.unknown());
 }

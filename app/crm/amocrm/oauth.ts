@@ -1,0 +1,166 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Config } from "../../config.js";
+import type { Db } from "../../db/index.js";
+import { portals } from "../../db/schema.js";
+import { assertAccountBaseUrl } from "./account-host.js";
+import type { AmoCrmDeps } from "./deps.js";
+import { AmoCrmError, AmoCrmReinstallNeededError, AmoCrmRetryableError } from "./errors.js";
+import { type AmoAuth, type AmoFreshTokens, decryptAmoAuth, lockAmoPortal, markAmoNeedsReinstall, storeAmoTokens } from "./tokens.js";
+
+/** reference/amocrm.md 1.4: the answer of both grants. */
+const tokenAnswerSchema = z.object({
+  token_type: z.string().optional(),
+  expires_in: z.coerce.number().int().positive(),
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  server_time: z.number().optional(),
+});
+/** 6.2 pitfall 1: `{"hint":"Token has been revoked","title":…,"status":401}`; 1.4: 400 "details in body". */
+const oauthProblemSchema = z.looseObject({
+  hint: z.string().optional(),
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  status: z.number().optional(),
+});
+
+const OAUTH_TIMEOUT_MS = 20_000;
+
+export type AmoGrant = { grant_type: "authorization_code"; code: string } | { grant_type: "refresh_token"; refresh_token: string };
+
+/** 1.4: redirect_uri must equal the integration's setting; the route is `/amocrm/oauth` unless configured. */
+export function amoRedirectUri(config: Pick<Config, "AMOCRM_REDIRECT_URI" | "PUBLIC_URL">): string {
+  return config.AMOCRM_REDIRECT_URI ?? `${config.PUBLIC_URL}/amocrm/oauth`;
+}
+
+export function amoClientCredentials(config: Pick<Config, "AMOCRM_CLIENT_ID" | "AMOCRM_CLIENT_SECRET">): { clientId: string; clientSecret: string } {
+  const { AMOCRM_CLIENT_ID: clientId, AMOCRM_CLIENT_SECRET: clientSecret } = config;
+  if (!clientId || !clientSecret) {
+    throw new AmoCrmError("not_configured", "AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET are needed to talk to amoCRM");
+  }
+  return { clientId, clientSecret };
+}
+
+/**
+ * One call to `{baseUrl}/oauth2/access_token` (1.4, JSON body). `baseUrl` must be an account
+ * host (account-host.ts): client_secret goes there. 400/401 mean the code or refresh token is
+ * dead (expired, spent, revoked): AmoCrmError "oauth_refused" with the status.
+ */
+export async function requestAmoTokens(deps: Pick<AmoCrmDeps, "config" | "fetch" | "clock">, baseUrl: string, grant: AmoGrant): Promise<AmoFreshTokens> {
+  const { clientId, clientSecret } = amoClientCredentials(deps.config);
+  const base = assertAccountBaseUrl(baseUrl, deps.config.OUTBOUND_ALLOW_LOOPBACK).baseUrl;
+  let res: Response;
+  try {
+    res = await deps.fetch(`${base}/oauth2/access_token`, {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, ...grant, redirect_uri: amoRedirectUri(deps.config) }),
+      signal: AbortSignal.timeout(OAUTH_TIMEOUT_MS),
+      redirect: "manual",
+    });
+  } catch (err) {
+    throw new AmoCrmRetryableError("network", `amoCRM OAuth endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (res.status === 429 || res.status >= 500) {
+    throw new AmoCrmRetryableError("oauth_unavailable", `amoCRM OAuth endpoint answered ${res.status}`);
+  }
+  if (!res.ok) {
+    const problem = oauthProblemSchema.safeParse(body);
+    const why = problem.success ? [problem.data.title, problem.data.hint ?? problem.data.detail].filter(Boolean).join(": ") : "";
+    const code = res.status === 400 || res.status === 401 ? "oauth_refused" : "oauth_failed";
+    throw new AmoCrmError(code, `amoCRM OAuth endpoint answered ${res.status}${why ? ` (${why})` : ""}`, res.status);
+  }
+  const answer = tokenAnswerSchema.safeParse(body);
+  if (!answer.success) throw new AmoCrmError("bad_response", "amoCRM OAuth endpoint sent an answer without a token pair");
+  return {
+    accessToken: answer.data.access_token,
+    refreshToken: answer.data.refresh_token,
+    expiresAt: new Date(deps.clock.now().getTime() + answer.data.expires_in * 1000),
+  };
+}
+
+/** In-process single flight: one refresh promise per account per database handle (one per process). */
+const inFlight = new WeakMap<Db, Map<string, Promise<AmoAuth>>>();
+
+/**
+ * Gets the account a new pair when `staleAccessToken` was refused (401) or is about to expire.
+ * Refresh tokens are single-use (1.1, 1.4 "serialize refreshes per account"; 6.2 pitfall 1), so
+ * callers in this process share one promise, and instances take turns through a short lease on
+ * the row. Each turn re-reads the row: if the stored access token is no longer the stale one,
+ * someone else refreshed and that pair is used. Same design as bitrix24/oauth.ts.
+ */
+export function refreshAmoTokens(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<AmoAuth> {
+  let perDb = inFlight.get(deps.db);
+  if (!perDb) {
+    perDb = new Map();
+    inFlight.set(deps.db, perDb);
+  }
+  const running = perDb.get(portalId);
+  if (running) return running;
+  const flights = perDb;
+  const started = refreshUnderLease(deps, portalId, staleAccessToken).finally(() => flights.delete(portalId));
+  flights.set(portalId, started);
+  return started;
+}
+
+/** Longer than one OAuth call may take, so a lease never ends while its holder still waits for the answer. */
+const REFRESH_LEASE_MS = 30_000;
+const LEASE_POLL_MS = 200;
+
+type LeaseOutcome = { kind: "done"; auth: AmoAuth } | { kind: "wait" } | { kind: "refresh"; current: AmoAuth };
+
+/** A short transaction: whoever sets the lease exchanges the token; nothing is held over the network. */
+async function takeRefreshLease(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<LeaseOutcome> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx): Promise<LeaseOutcome> => {
+    const row = await lockAmoPortal(tx, portalId);
+    if (!row) throw new AmoCrmReinstallNeededError("account_unknown", `amoCRM account ${portalId} is not installed`);
+    const current = await decryptAmoAuth(deps.keyring, row);
+    if (current.accessToken !== staleAccessToken) return { kind: "done", auth: current };
+    if (row.refreshLeaseUntil && row.refreshLeaseUntil.getTime() > now.getTime()) return { kind: "wait" };
+    await tx
+      .update(portals)
+      .set({ refreshLeaseUntil: new Date(now.getTime() + REFRESH_LEASE_MS) })
+      .where(eq(portals.id, row.id));
+    return { kind: "refresh", current };
+  });
+}
+
+async function refreshUnderLease(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<AmoAuth> {
+  const until = Date.now() + REFRESH_LEASE_MS;
+  for (;;) {
+    const lease = await takeRefreshLease(deps, portalId, staleAccessToken);
+    if (lease.kind === "done") return lease.auth;
+    if (lease.kind === "wait") {
+      if (Date.now() > until) throw new AmoCrmRetryableError("refresh_in_progress", "another instance is refreshing the account's tokens");
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      continue;
+    }
+    try {
+      const fresh = await exchangeRefreshToken(deps, lease.current);
+      return await deps.db.transaction(async (tx) => {
+        const row = await lockAmoPortal(tx, portalId);
+        if (!row) throw new AmoCrmReinstallNeededError("account_unknown", `amoCRM account ${portalId} is not installed`);
+        return storeAmoTokens(tx, deps.keyring, row, fresh, deps.clock.now());
+      });
+    } catch (err) {
+      await deps.db.update(portals).set({ refreshLeaseUntil: null }).where(eq(portals.id, portalId));
+      if (err instanceof AmoCrmReinstallNeededError) {
+        await markAmoNeedsReinstall(deps.db, portalId, deps.clock.now());
+        deps.logger.warn("amocrm: refresh token refused, account needs a reinstall", { account_id: lease.current.accountId, error: err.code });
+      }
+      throw err;
+    }
+  }
+}
+
+/** 1.4 refresh grant; a refused refresh token (spent, revoked, 3 months unused) only a reinstall replaces. */
+async function exchangeRefreshToken(deps: AmoCrmDeps, current: AmoAuth): Promise<AmoFreshTokens> {
+  try {
+    return await requestAmoTokens(deps, current.baseUrl, { grant_type: "refresh_token", refresh_token: current.refreshToken });
+  } catch (err) {
+    if (err instanceof AmoCrmError && err.code === "oauth_refused") throw new AmoCrmReinstallNeededError("token_revoked", err.message, err.status);
+    throw err;
+  }
+}

@@ -1,0 +1,506 @@
+/*
+ * chatbridge amoCRM widget (reference/amocrm.md 3.3): plain ES5 AMD module, no build step.
+ * BACKEND_URL is written by 'npm run widget:build' (scripts/build-widget.ts) from --url / PUBLIC_URL.
+ * The widget never holds a secret: it proves the user with $authorizedAjax() (X-Auth-Token, 4.3)
+ * to POST /api/session and uses the bearer token it gets for the admin API. Every text from the
+ * server is put into the page with .text() / .val() / .attr(), never as HTML.
+ */
+define(['jquery'], function ($) {
+  'use strict';
+
+  var BACKEND_URL = '__CHATBRIDGE_PUBLIC_URL__';
+  var QR_REFRESH_MS = 5000;
+  var SECRET_FIELD = /token|password|secret|key/i;
+  var QR_IMAGE = /^data:image\/(png|jpeg|gif|svg\+xml|webp);/;
+
+  /*
+   * One session per page, shared by every instance amoCRM makes of the widget (areas, cards):
+   * each new session costs the backend a call to amoCRM. A refusal (not an admin) is kept too,
+   * so a manager opening cards all day does not ask again and again.
+   */
+  var session = null;
+  var sessionRefusal = null;
+
+  return function () {
+    var self = this;
+    var qrTimers = {};
+    var state = { channels: [], providers: [], qr: {}, $root: null };
+
+    function t(key, vars) {
+      var texts = self.i18n('panel') || {};
+      var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+      return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
+        return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole;
+      });
+    }
+
+    function failure(xhr, answer) {
+      var body = answer || (xhr && xhr.responseJSON) || null;
+      if (xhr && xhr.status === 0) return { code: 'network', message: t('networkError') };
+      if (xhr && xhr.status === 403) return { code: 'forbidden', message: body && body.message ? String(body.message) : t('forbidden') };
+      if (body && typeof body.message === 'string') return { code: String(body.error || 'error'), message: body.message };
+      return { code: 'http_' + (xhr ? xhr.status : 0), message: t('unexpectedAnswer', { status: xhr ? xhr.status : 0 }) };
+    }
+
+    /* POST /api/session with the widget's disposable token: an admin of this account gets a bearer token. */
+    function openSession() {
+      var done = $.Deferred();
+      if (sessionRefusal) return done.reject(sessionRefusal).promise();
+      self.$authorizedAjax({ url: BACKEND_URL + '/api/session', method: 'POST', dataType: 'json' })
+        .done(function (answer) {
+          if (answer && answer.ok === true && answer.token) {
+            session = { token: answer.token, expiresAt: Date.parse(answer.expires_at) || 0 };
+            done.resolve(session);
+          } else {
+            done.reject(failure(null, answer));
+          }
+        })
+        .fail(function (xhr) {
+          var err = failure(xhr);
+          if (err.code === 'forbidden') sessionRefusal = err;
+          done.reject(err);
+        });
+      return done.promise();
+    }
+
+    function currentSession() {
+      if (session && session.expiresAt - 60000 > Date.now()) return $.Deferred().resolve(session).promise();
+      return openSession();
+    }
+
+    /* One admin API call; an expired session is opened again once. */
+    function api(method, path, body, retried) {
+      var done = $.Deferred();
+      currentSession().done(function (s) {
+        var options = { url: BACKEND_URL + '/api' + path, method: method, dataType: 'json', headers: { Authorization: 'Bearer ' + s.token } };
+        if (body !== undefined) {
+          options.contentType = 'application/json';
+          options.data = JSON.stringify(body);
+        }
+        $.ajax(options)
+          .done(function (answer) {
+            if (answer && answer.ok === true) done.resolve(answer);
+            else done.reject(failure(null, answer));
+          })
+          .fail(function (xhr) {
+            if (xhr.status === 401 && !retried) {
+              session = null;
+              api(method, path, body, true).then(done.resolve, done.reject);
+              return;
+            }
+            done.reject(failure(xhr));
+          });
+      }).fail(done.reject);
+      return done.promise();
+    }
+
+    function newRequestId() {
+      return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12);
+    }
+
+    function el(tag, className, text) {
+      var $node = $('<' + tag + '/>');
+      if (className) $node.addClass(className);
+      if (text !== undefined && text !== null) $node.text(String(text));
+      return $node;
+    }
+
+    function button(label, onClick) {
+      return el('button', 'button-input cb-button', label).attr('type', 'button').on('click', function () { onClick($(this)); });
+    }
+
+    function status($slot, kind, text) {
+      $slot.text(text || '').attr('data-kind', kind).toggle(!!text);
+    }
+
+    function note(channelId, kind, text) {
+      if (state.$root) status(state.$root.find('[data-note="' + channelId + '"]'), kind, text);
+    }
+
+    function runAction(channelId, $control, action) {
+      $control.prop('disabled', true);
+      note(channelId, 'info', t('working'));
+      action()
+        .done(function (message) { note(channelId, 'ok', message || t('done')); })
+        .fail(function (err) { note(channelId, 'error', err && err.message ? err.message : t('unexpectedAnswer', { status: 0 })); })
+        .always(function () { $control.prop('disabled', false); });
+    }
+
+    function providerOf(name) {
+      for (var i = 0; i < state.providers.length; i++) if (state.providers[i].name === name) return state.providers[i];
+      return null;
+    }
+
+    function channelPath(channel, rest) {
+      return '/channels/' + encodeURIComponent(channel.id) + (rest || '');
+    }
+
+    /* --- the provider's credentials JSON Schema as form fields (same rules as the Bitrix24 page) --- */
+
+    function humanize(name) {
+      var words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+      return words.charAt(0).toUpperCase() + words.slice(1);
+    }
+
+    function fieldKindOf(prop) {
+      if (!prop || typeof prop !== 'object') return 'string';
+      if (Array.isArray(prop['enum']) && prop['enum'].length > 0) return 'enum';
+      if (prop.type === 'string' || prop.type === 'integer' || prop.type === 'number' || prop.type === 'boolean') return prop.type;
+      if (Array.isArray(prop.anyOf)) {
+        var kinds = $.map(prop.anyOf, fieldKindOf);
+        return $.inArray('string', kinds) >= 0 ? 'string' : kinds[0] || 'string';
+      }
+      return 'string';
+    }
+
+    function schemaFields(schema) {
+      var props = schema && schema.properties && typeof schema.properties === 'object' ? schema.properties : {};
+      var required = schema && Array.isArray(schema.required) ? schema.required : [];
+      return $.map(Object.keys(props), function (name) {
+        var prop = props[name] && typeof props[name] === 'object' ? props[name] : {};
+        var kind = fieldKindOf(prop);
+        return {
+          name: name,
+          label: typeof prop.title === 'string' && prop.title ? prop.title : humanize(name),
+          hint: typeof prop.description === 'string' ? prop.description : '',
+          kind: kind,
+          required: $.inArray(name, required) >= 0,
+          secret: kind === 'string' && SECRET_FIELD.test(name),
+          options: kind === 'enum' ? prop['enum'].slice() : [],
+          defaultValue: prop['default'] === undefined ? null : prop['default']
+        };
+      });
+    }
+
+    function credentialsFromForm(fields, $box) {
+      var credentials = {};
+      var missing = [];
+      var invalid = [];
+      $.each(fields, function (i, field) {
+        var $control = $box.find('[data-field="' + field.name + '"]');
+        if (field.kind === 'boolean') {
+          credentials[field.name] = $control.prop('checked') === true;
+          return;
+        }
+        var text = $.trim(String($control.val() || ''));
+        if (text === '') {
+          if (field.required) missing.push(field.label);
+          return;
+        }
+        if (field.kind === 'integer' || field.kind === 'number') {
+          var n = Number(text);
+          if (!isFinite(n) || (field.kind === 'integer' && Math.floor(n) !== n)) invalid.push(field.label);
+          else credentials[field.name] = n;
+          return;
+        }
+        if (field.kind === 'enum') {
+          var match = null;
+          $.each(field.options, function (j, option) { if (String(option) === text) match = option; });
+          if (match === null) invalid.push(field.label);
+          else credentials[field.name] = match;
+          return;
+        }
+        credentials[field.name] = text;
+      });
+      return { credentials: credentials, missing: missing, invalid: invalid };
+    }
+
+    function fieldControl(field) {
+      var $control;
+      if (field.kind === 'boolean') {
+        $control = el('input').attr('type', 'checkbox').prop('checked', field.defaultValue === true);
+      } else if (field.kind === 'enum') {
+        $control = el('select');
+        if (!field.required) $control.append(el('option', null, '—').attr('value', ''));
+        $.each(field.options, function (i, option) {
+          $control.append(el('option', null, option).attr('value', String(option)).prop('selected', option === field.defaultValue));
+        });
+      } else {
+        var numeric = field.kind === 'integer' || field.kind === 'number';
+        $control = el('input', 'text-input').attr({ type: numeric ? 'number' : field.secret ? 'password' : 'text', autocomplete: 'off' });
+        if (field.defaultValue !== null) $control.val(String(field.defaultValue));
+      }
+      $control.attr('data-field', field.name);
+      return labelled(field.label, $control, field.required, field.hint);
+    }
+
+    function labelled(label, $control, required, hint) {
+      var $caption = el('label', 'cb-label', label);
+      if (required) $caption.append(el('span', 'cb-required', ' * ' + t('required')));
+      return el('div', 'cb-field').append($caption, $control, hint ? el('small', 'cb-hint', hint) : null);
+    }
+
+    /* --- channels --- */
+
+    function reloadChannels() {
+      return api('GET', '/channels').done(function (answer) {
+        state.channels = answer.channels || [];
+        renderChannels();
+      });
+    }
+
+    function stopQr(channelId) {
+      clearTimeout(qrTimers[channelId]);
+      delete qrTimers[channelId];
+    }
+
+    /* A shown QR code is fetched again every few seconds until the provider reports the number logged in. */
+    function loadQr(channel) {
+      return api('GET', channelPath(channel, '/qr')).then(function (answer) {
+        stopQr(channel.id);
+        if (typeof answer.qr === 'string' && QR_IMAGE.test(answer.qr)) {
+          state.qr[channel.id] = answer.qr;
+          qrTimers[channel.id] = setTimeout(function () {
+            if (state.qr[channel.id]) loadQr(channel).fail(function (err) { note(channel.id, 'error', err.message); });
+          }, QR_REFRESH_MS);
+          renderChannels();
+          return t('qrHint');
+        }
+        delete state.qr[channel.id];
+        return reloadChannels().then(function () { return t('qrConnected'); });
+      });
+    }
+
+    function copyText($input, channelId) {
+      $input.trigger('select');
+      var copied = false;
+      try {
+        copied = document.execCommand('copy');
+      } catch (e) {
+        copied = false;
+      }
+      if (!copied && navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText($input.val()).then(
+          function () { note(channelId, 'ok', t('copied')); },
+          function () { note(channelId, 'error', t('copyFailed')); }
+        );
+        return;
+      }
+      note(channelId, copied ? 'ok' : 'error', copied ? t('copied') : t('copyFailed'));
+    }
+
+    function webhookRow(channel) {
+      if (!channel.webhook_url) return null;
+      var $input = el('input', 'text-input cb-url').attr({ type: 'text', readonly: 'readonly' }).val(channel.webhook_url);
+      return labelled(t('webhookUrl'), el('div', 'cb-inline').append(
+        $input,
+        button(t('copy'), function () { copyText($input, channel.id); }),
+        button(t('regenerate'), function ($b) {
+          if (!window.confirm(t('confirmRegenerate', { name: channel.name }))) return;
+          runAction(channel.id, $b, function () {
+            return api('POST', channelPath(channel, '/webhook-token')).then(function () {
+              return reloadChannels().then(function () { return t('regenerated'); });
+            });
+          });
+        })
+      ), false, '');
+    }
+
+    function testRow(channel) {
+      var $phone = el('input', 'text-input cb-phone').attr({ type: 'tel', placeholder: '79001234567', autocomplete: 'off', 'aria-label': t('testPhone') });
+      return el('div', 'cb-inline').append($phone, button(t('sendTest'), function ($b) {
+        runAction(channel.id, $b, function () {
+          return api('POST', channelPath(channel, '/test'), { phone: $phone.val(), request_id: newRequestId() }).then(function (answer) {
+            return t('testQueued', { status: answer.status });
+          });
+        });
+      }));
+    }
+
+    function channelCard(channel) {
+      var provider = providerOf(channel.provider);
+      var $actions = el('div', 'cb-actions').append(button(t('bind'), function ($b) {
+        runAction(channel.id, $b, function () {
+          return api('POST', channelPath(channel, '/bind'), {}).then(function () { return t('bound'); });
+        });
+      }));
+      if (provider && provider.capabilities && provider.capabilities.qrLogin) {
+        $actions.append(button(t('showQr'), function ($b) { runAction(channel.id, $b, function () { return loadQr(channel); }); }));
+      }
+      var $card = el('div', 'cb-card').append(
+        el('div', 'cb-card-head').append(
+          el('strong', null, channel.name),
+          el('span', 'cb-muted', ' ' + (provider ? provider.title : channel.provider) + ' · ' + channel.messenger + ' · '),
+          el('span', 'cb-state cb-state-' + String(channel.state).replace(/[^a-z_]/g, ''), t('state') + ': ' + t('state_' + channel.state))
+        ),
+        webhookRow(channel)
+      );
+      if (state.qr[channel.id]) {
+        $card.append(el('div', 'cb-qr').append(el('img').attr({ src: state.qr[channel.id], width: 240, height: 240, alt: 'QR' }), el('small', 'cb-hint', t('qrHint'))));
+      }
+      return $card.append(testRow(channel), $actions, el('p', 'cb-status').attr({ 'data-note': channel.id, role: 'status' }).hide());
+    }
+
+    function renderChannels() {
+      if (!state.$root) return;
+      var $list = state.$root.find('.cb-channels').empty();
+      if (state.channels.length === 0) $list.append(el('p', 'cb-empty', t('noChannels')));
+      $.each(state.channels, function (i, channel) { $list.append(channelCard(channel)); });
+    }
+
+    function renderAddForm() {
+      var $form = state.$root.find('.cb-add').empty();
+      var $slot = el('p', 'cb-status').attr('role', 'status').hide();
+      var $provider = el('select', 'cb-provider').append(el('option', null, t('chooseProvider')).attr('value', ''));
+      $.each(state.providers, function (i, p) { $provider.append(el('option', null, p.title).attr('value', p.name)); });
+      var $name = el('input', 'text-input cb-name').attr({ type: 'text', maxlength: 100, autocomplete: 'off' });
+      var $fields = el('div', 'cb-fields');
+      var fields = [];
+      $provider.on('change', function () {
+        var provider = providerOf($provider.val());
+        fields = provider ? schemaFields(provider.credentials) : [];
+        $fields.empty().append($.map(fields, fieldControl));
+        status($slot, 'info', '');
+      });
+      var $submit = button(t('addChannel'), function () {
+        var result = credentialsFromForm(fields, $fields);
+        var missing = [];
+        if (!$provider.val()) missing.push(t('provider'));
+        if (!$.trim($name.val())) missing.push(t('channelName'));
+        missing = missing.concat(result.missing);
+        if (missing.length > 0) return status($slot, 'error', t('missingFields', { fields: missing.join(', ') }));
+        if (result.invalid.length > 0) return status($slot, 'error', t('invalidFields', { fields: result.invalid.join(', ') }));
+        $submit.prop('disabled', true);
+        status($slot, 'info', t('working'));
+        api('POST', '/channels', { provider: $provider.val(), name: $.trim($name.val()), credentials: result.credentials })
+          .done(function (answer) {
+            reloadChannels().always(function () {
+              renderAddForm();
+              note(answer.channel.id, answer.warning ? 'error' : 'ok', answer.warning || t('created', { name: answer.channel.name }));
+            });
+          })
+          .fail(function (err) { status($slot, 'error', err.message); })
+          .always(function () { $submit.prop('disabled', false); });
+      });
+      $form.append(labelled(t('provider'), $provider, true, ''), labelled(t('channelName'), $name, true, ''), $fields, el('div', 'cb-actions').append($submit), $slot);
+    }
+
+    /* The settings panel: channels with state, QR, webhook URL, test send, bind; the add form. */
+    function renderPanel($target) {
+      state.$root = el('div', 'chatbridge-widget').append(
+        el('h2', 'cb-title', t('title')),
+        el('p', 'cb-status cb-page-status').attr('role', 'status'),
+        el('div', 'cb-channels'),
+        el('h3', 'cb-subtitle', t('addTitle')),
+        el('div', 'cb-add')
+      );
+      $target.append(state.$root);
+      var $page = state.$root.find('.cb-page-status');
+      status($page, 'info', t('loading'));
+      api('GET', '/providers')
+        .done(function (answer) {
+          state.providers = answer.providers || [];
+          renderAddForm();
+          reloadChannels()
+            .done(function () { status($page, 'info', ''); })
+            .fail(function (err) { status($page, 'error', err.message); });
+        })
+        .fail(function (err) {
+          status($page, 'error', err.code === 'forbidden' ? t('forbidden') : t('sessionFailed', { message: err.message }));
+        });
+    }
+
+    /* The lead / contact card's right column: the account's channels and their state (admins; others see nothing). */
+    function renderCard() {
+      self.render_template({ caption: { class_name: 'chatbridge-caption' }, body: '', render: '<div class="chatbridge-card"></div>' });
+      var $slot = $('.chatbridge-card');
+      api('GET', '/channels')
+        .done(function (answer) {
+          var channels = answer.channels || [];
+          $slot.empty().append(el('div', 'cb-muted', t('cardChannels', { count: channels.length })));
+          $.each(channels, function (i, channel) { $slot.append(el('div', 'cb-card-line', channel.name + ': ' + t('state_' + channel.state))); });
+        })
+        .fail(function (err) { $slot.text(err.code === 'forbidden' ? '' : err.message); });
+    }
+
+    /* reference/amocrm.md 4.2: the bot step posts to /amocrm/salesbot and leaves by {{json.status}}. */
+    function salesbotSteps(params) {
+      var data = {
+        channel: params.channel || '',
+        text: params.text || '',
+        file_url: params.file_url || ''
+      };
+      if (window.APP && typeof window.APP.getBaseEntity === 'function' && window.APP.getBaseEntity() === 'customers') data.customer = '{{customer.id}}';
+      else data.lead = '{{lead.id}}';
+      return [
+        {
+          question: [
+            { handler: 'widget_request', params: { url: BACKEND_URL + '/amocrm/salesbot', data: data } },
+            { handler: 'goto', params: { type: 'question', step: 1 } }
+          ]
+        },
+        {
+          question: [
+            {
+              handler: 'conditions',
+              params: {
+                logic: 'and',
+                conditions: [{ term1: '{{json.status}}', term2: 'success', operation: '=' }],
+                result: [{ handler: 'exits', params: { value: 'success' } }]
+              }
+            },
+            { handler: 'exits', params: { value: 'fail' } }
+          ]
+        }
+      ];
+    }
+
+    this.callbacks = {
+      render: function () {
+        var area = (self.system() || {}).area || '';
+        if (area === 'lcard' || area === 'ccard') renderCard();
+        return true;
+      },
+      init: function () {
+        return true;
+      },
+      bind_actions: function () {
+        return true;
+      },
+      settings: function ($modal) {
+        var $target = $modal && $modal.length ? $modal : $('body');
+        $target.find('.chatbridge-widget').remove();
+        renderPanel($target);
+        return true;
+      },
+      advancedSettings: function () {
+        var $holder = $('#list_page_holder').empty();
+        renderPanel($holder);
+        return true;
+      },
+      onSave: function () {
+        return true;
+      },
+      destroy: function () {
+        $.each(Object.keys(qrTimers), function (i, id) { stopQr(id); });
+        state.qr = {};
+        state.$root = null;
+      },
+      /* 4.1: the DP action's hidden 'secret' field gets the account's DP secret from the backend. */
+      dpSettings: function () {
+        var code = self.get_settings().widget_code;
+        var $form = $('.digital-pipeline__short-task_widget-style_' + code).parent().parent().find('[data-action=send_widget_hook]');
+        var $secret = $form.find('input[name=secret]');
+        $secret.closest('div').hide();
+        api('GET', '/amocrm/dp-secret')
+          .done(function (answer) { $secret.val(answer.secret).trigger('change'); })
+          .fail(function (err) { $form.append(el('p', 'cb-status', t('dpSecretFailed', { message: err.message }))); });
+        return true;
+      },
+      onSalesbotDesignerSave: function (handlerCode, params) {
+        return JSON.stringify(salesbotSteps(params || {}));
+      },
+      salesbotDesignerSettings: function ($body, renderRow, params) {
+        var texts = self.i18n('salesbot') || {};
+        return {
+          exits: [
+            { code: 'success', title: texts.success || 'success' },
+            { code: 'fail', title: texts.fail || 'fail' }
+          ]
+        };
+      }
+    };
+
+    return this;
+  };
+});
