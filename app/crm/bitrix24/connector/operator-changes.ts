@@ -1,19 +1,16 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { findChannel, providerOf } from "../../../core/channels.js";
+import { providerOf } from "../../../core/channels.js";
 import { enqueueJob } from "../../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { messages } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
 import type { BracketObject } from "../bracket-form.js";
-import { parseForm } from "../install.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import type { PortalRow } from "../portal-auth.js";
-import { findActiveBindingsOfLine } from "./binding.js";
 import { sendToOpenLine } from "./client-message.js";
-import { isOurConnector } from "./connector-id.js";
-import { messageAddEventSchema } from "./event-payloads.js";
 import { loadOpenLineContext } from "./message-context.js";
+import { readOperatorEvent } from "./operator-messages.js";
 
 export const OPERATOR_CHANGE_JOB = "b24.operator_change_note";
 
@@ -43,13 +40,11 @@ async function digest(text: string): Promise<string> {
  */
 export async function queueOperatorChanges(deps: AppDeps, portal: PortalRow, form: BracketObject, change: OperatorChange): Promise<OperatorChangesResult> {
   const result: OperatorChangesResult = { noted: 0, unknown: 0 };
-  const { data } = parseForm(messageAddEventSchema, form);
-  if (!isOurConnector(data.CONNECTOR)) return { ...result, ignored: `connector ${data.CONNECTOR}` };
-  const [binding] = await findActiveBindingsOfLine(deps.db, portal.id, data.LINE);
-  const channel = binding ? await findChannel(deps.db, binding.channelId) : undefined;
-  if (!channel) return { ...result, ignored: `line ${data.LINE} is not bound` };
+  const event = await readOperatorEvent(deps, portal, form);
+  if ("ignored" in event) return { ...result, ignored: event.ignored };
+  const { channel } = event;
   const now = deps.clock.now();
-  for (const m of data.MESSAGES) {
+  for (const m of event.messages) {
     // the first message of the operator's post (text before files) stands for it
     const [original] = await deps.db
       .select({ id: messages.id })

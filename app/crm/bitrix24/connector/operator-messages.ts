@@ -1,5 +1,5 @@
 import { and, eq, gt } from "drizzle-orm";
-import { findChannel } from "../../../core/channels.js";
+import { type Channel, findChannel } from "../../../core/channels.js";
 import { queueOutgoing } from "../../../core/messages/outgoing.js";
 import { peerFromKey } from "../../../core/peer.js";
 import type { Db } from "../../../db/index.js";
@@ -73,6 +73,21 @@ function contentsOf(m: OperatorMessage): OutgoingContent[] {
   ];
 }
 
+export type OperatorEvent = { ignored: string } | { channel: Channel; messages: OperatorMessage[] };
+
+/**
+ * An operator event (ONIMCONNECTORMESSAGEADD / UPDATE / DELETE share one shape, 3.7) and the
+ * channel bound to its line; events of other connectors and unbound lines are to be ignored.
+ */
+export async function readOperatorEvent(deps: AppDeps, portal: PortalRow, form: BracketObject): Promise<OperatorEvent> {
+  const { data } = parseForm(messageAddEventSchema, form);
+  if (!isOurConnector(data.CONNECTOR)) return { ignored: `connector ${data.CONNECTOR}` };
+  const [binding] = await findActiveBindingsOfLine(deps.db, portal.id, data.LINE);
+  const channel = binding ? await findChannel(deps.db, binding.channelId) : undefined;
+  if (!channel) return { ignored: `line ${data.LINE} is not bound` };
+  return { channel, messages: data.MESSAGES };
+}
+
 /**
  * ONIMCONNECTORMESSAGEADD (3.1 step 5, 3.7): each operator message becomes outgoing messages
  * through the one data path. The dedup key is the portal's member_id and the IM message id, so
@@ -81,14 +96,12 @@ function contentsOf(m: OperatorMessage): OutgoingContent[] {
  */
 export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, form: BracketObject): Promise<OperatorMessagesResult> {
   const result: OperatorMessagesResult = { queued: 0, duplicates: 0, skipped: 0 };
-  const { data } = parseForm(messageAddEventSchema, form);
-  if (!isOurConnector(data.CONNECTOR)) return { ...result, ignored: `connector ${data.CONNECTOR}` };
-  const [binding] = await findActiveBindingsOfLine(deps.db, portal.id, data.LINE);
-  const channel = binding ? await findChannel(deps.db, binding.channelId) : undefined;
-  if (!channel) return { ...result, ignored: `line ${data.LINE} is not bound` };
+  const event = await readOperatorEvent(deps, portal, form);
+  if ("ignored" in event) return { ...result, ignored: event.ignored };
+  const { channel } = event;
   const now = deps.clock.now();
 
-  for (const m of data.MESSAGES) {
+  for (const m of event.messages) {
     const client = await findClient(deps.db, channel.id, m);
     if (!client) {
       deps.logger.warn("bitrix24: operator message for an unknown chat", { member_id: portal.externalId, chat: m.chat.id, im_chat: m.im.chat_id });
