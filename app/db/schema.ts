@@ -180,6 +180,8 @@ export const messages = pgTable(
     /** phone gateway: a message handed to the phone is leased and offered again if no result comes */
     gatewayLeaseUntil: ts("gateway_lease_until"),
     gatewayAttempts: integer("gateway_attempts").notNull().default(0),
+    /** provider ids of the parts already sent, for providers that send a message in several calls (WAMM long texts) */
+    sendProgress: jsonb("send_progress").$type<Array<string | null>>(),
     /** unique per origin event: a repeated webhook or event never makes a second message */
     dedupKey: text("dedup_key").notNull(),
     createdAt: createdAt(),

@@ -59,6 +59,19 @@ export interface SendRequest {
   messageId: string;
   /** send this template instead of `content` where the provider has templates; others send `content` */
   template?: MessageTemplate;
+  /**
+   * Durable progress of a send the provider does in several calls (a long text split in parts):
+   * what earlier attempts of this message already sent, kept with the message so a retry in any
+   * process or isolate does not send those parts again. Absent in one-off calls (tests, checks).
+   */
+  progress?: SendProgress;
+}
+
+export interface SendProgress {
+  /** provider ids of the parts already sent, by part index (holes: not sent) */
+  readonly parts: ReadonlyArray<string | null>;
+  /** stores that part `index` was sent under `providerId`, before the next part goes out */
+  record(index: number, providerId: string): Promise<void>;
 }
 
 export interface SendResult {

@@ -103,4 +103,21 @@ describe.each(await backends())("polling providers without webhooks (WAMM) on %s
     expect(await pollJobs("pending")).toHaveLength(0);
     expect(recorder.requests).toHaveLength(0);
   });
+  it("a long text split in parts: the parts already sent are kept on the message, so a retry in any process sends only the rest", async () => {
+    const { channel } = await seedChannel(deps, "wamm", { token: WAMM_TOKEN, apiUrl: fake.url });
+    state.nextId = 7000;
+    state.failSend = { after: 1, err: "phone not checked for WhatsApp, please retry" };
+    const text = `${"a ".repeat(700)}\n${"b ".repeat(700)}`;
+    const { message } = await queueOutgoing(deps, { channel, peer: { phone: "79115576366" }, content: { type: "text", text }, origin: "admin", dedupKey: "wamm-split-1" });
+    await drain();
+    const [afterFailure] = await t.db.select().from(messages).where(eq(messages.id, message.id));
+    expect(afterFailure).toMatchObject({ status: "queued", sendProgress: ["7000"] });
+    expect(state.sent).toHaveLength(1);
+
+    clock.advance(10 * 60_000);
+    await drain();
+    const [done] = await t.db.select().from(messages).where(eq(messages.id, message.id));
+    expect(done).toMatchObject({ status: "sent", providerMessageId: "7001", sendProgress: ["7000", "7001"] });
+    expect(state.sent.map((s) => s.text?.[0])).toEqual(["a", "b"]);
+  });
 });

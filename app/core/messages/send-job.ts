@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
-import type { OutgoingContent } from "../../providers/types.js";
+import type { OutgoingContent, SendProgress } from "../../providers/types.js";
 import { findChannel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
 import type { JobRegistry } from "../outbox/registry.js";
 import { PermanentError } from "../outbox/types.js";
@@ -24,6 +24,23 @@ function contentOf(message: Message): OutgoingContent {
     };
   }
   return { type: "text", text: message.body ?? "" };
+}
+
+/**
+ * The message's durable send progress (SendRequest.progress): each part is written to the row
+ * as soon as the provider took it. The send job holds the message's lease, so it is the only
+ * writer while it runs.
+ */
+function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message): SendProgress {
+  const parts: Array<string | null> = [...(message.sendProgress ?? [])];
+  return {
+    parts,
+    async record(index, providerId) {
+      while (parts.length < index) parts.push(null);
+      parts[index] = providerId;
+      await deps.db.update(messages).set({ sendProgress: [...parts] }).where(eq(messages.id, message.id));
+    },
+  };
 }
 
 async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Message | undefined> {
@@ -54,6 +71,7 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
           to: peerFromKey(message.peer),
           content: contentOf(message),
           messageId: message.id,
+          progress: sendProgressOf(deps, message),
         });
         await recordStatus(deps, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
       } catch (err) {

@@ -43,23 +43,22 @@ export const wamm: Provider<WammCredentials> = {
   /**
    * Texts over 1500 characters are split at line/word boundaries and sent as several messages in
    * order; the result names the LAST one (its status is the one that says the whole text
-   * arrived), the earlier ones are sent too. Ids of parts already sent are kept in the channel
-   * cache under our message id, so a retry after a failed middle part does not repeat the start.
+   * arrived), the earlier ones are sent too. Each part's id is recorded in the message's durable
+   * send progress before the next goes out, so a retry after a failed middle part (in this
+   * process or another, or another Workers isolate) does not repeat the start.
    */
   async send(ctx, req) {
     const phone = req.to.phone?.replace(/\D/g, "");
     if (!phone) throw new ProviderPermanentError("bad_number", "WAMM sends to phone numbers only");
-    const progressKey = `wamm:sent-parts:${req.messageId}`;
-    const done = (ctx.cache.get(progressKey) as string[] | undefined) ?? [];
+    const done: Array<string | null> = [...(req.progress?.parts ?? [])];
     const sends = plannedSends(req);
     for (const [i, part] of sends.entries()) {
-      if (done[i] !== undefined) continue;
+      if (typeof done[i] === "string") continue;
       const query = part.method === "msg_to" ? { phone, text: part.text } : { phone, url: part.url };
       const answer = await wammCall(ctx, part.method, query, sentAnswer);
       done[i] = answer.msg_id;
-      ctx.cache.set(progressKey, done);
+      await req.progress?.record(i, answer.msg_id);
     }
-    ctx.cache.delete(progressKey);
     return { providerMessageId: done[sends.length - 1]! };
   },
 

@@ -5,7 +5,7 @@ import { wamm } from "../../../app/providers/wamm/index.js";
 import { MAX_STATE_LOOKUPS, wammTime } from "../../../app/providers/wamm/poll.js";
 import type { WammCredentials } from "../../../app/providers/wamm/schema.js";
 import { splitText, WAMM_TEXT_LIMIT } from "../../../app/providers/wamm/split-text.js";
-import { type ProviderContext, WebhookPayloadError } from "../../../app/providers/types.js";
+import { type ProviderContext, type SendProgress, WebhookPayloadError } from "../../../app/providers/types.js";
 import type { FakeServer } from "../../support/fake-server.js";
 import { providerContext, Recorder, serveFake, webhookRequest } from "../provider-fake.js";
 import { createWammFake, WAMM_TOKEN, WammFakeState, type WammWireMessage } from "./fake.js";
@@ -74,8 +74,14 @@ describe("wamm provider", () => {
     ctx = { ...providerContext(wamm, { credentials: { token: WAMM_TOKEN, apiUrl: server.url }, messenger: "whatsapp" }), clock };
   });
 
-  const send = (text: string, messageId = "m1") =>
-    wamm.send(ctx, { to: { phone: "+7 (900) 123-45-67" }, content: { type: "text", text }, messageId });
+  const send = (text: string, messageId = "m1", progress?: SendProgress) =>
+    wamm.send(ctx, { to: { phone: "+7 (900) 123-45-67" }, content: { type: "text", text }, messageId, ...(progress ? { progress } : {}) });
+
+  /** What the send job keeps on the message row, held in memory here. */
+  function memoryProgress(): SendProgress & { parts: Array<string | null> } {
+    const parts: Array<string | null> = [];
+    return { parts, record: async (i, id) => void (parts[i] = id) };
+  }
 
   describe("send", () => {
     it("sends a long text as several messages in order and returns the last id", async () => {
@@ -88,12 +94,14 @@ describe("wamm provider", () => {
       expect(recorder.violations).toEqual([]);
     });
 
-    it("a retry after a failed middle part does not send the first part again", async () => {
+    it("a retry after a failed middle part does not send the first part again (progress recorded before the next part)", async () => {
       const text = `${"a ".repeat(700)}\n${"b ".repeat(700)}`;
       state.failSend = { after: 1, err: "phone not checked for WhatsApp, please retry" };
-      await expect(send(text, "retry-me")).rejects.toMatchObject({ code: "server_error" });
+      const progress = memoryProgress();
+      await expect(send(text, "retry-me", progress)).rejects.toMatchObject({ code: "server_error" });
       expect(state.sent).toHaveLength(1);
-      const result = await send(text, "retry-me");
+      expect(progress.parts).toEqual(["2000"]);
+      const result = await send(text, "retry-me", progress);
       expect(state.sent.map((s) => s.text?.[0])).toEqual(["a", "b"]);
       expect(result).toEqual({ providerMessageId: "2001" });
     });
