@@ -13,8 +13,11 @@ import { type AmoPortalRow, findAmoAccount } from "./portal.js";
  * - the widget token (`X-Auth-Token` from `$authorizedAjax`, 4.3): HS256, `aud` = scheme+host of
  *   our redirect URI, claims account_id, user_id, subdomain, client_uuid;
  * - the Salesbot bot token (body `token` of a `widget_request`, 4.2): HS512 per the official SDK
- *   (`parseBotDisposableToken`), the docs only say "signed with the client secret", so HS256 is
- *   taken too; claims account_id, subdomain, entity_type, entity_id, bot_type, client_uuid.
+ *   (`parseBotDisposableToken`; the docs only say "signed with the client secret"); claims
+ *   account_id, subdomain, entity_type, entity_id, bot_type, client_uuid. HS512 ONLY: every user
+ *   of an account holds an HS256 widget token signed with the same secret, and a bot token that
+ *   could also be HS256 would let any of them send through Salesbot. A token naming a user
+ *   (`user_id`, the widget token's claim) is refused as a bot token for the same reason.
  * Every refusal is the same AppError "unauthorized" (the reason is logged, never answered), and
  * nothing is read or written for a token that fails here.
  */
@@ -163,7 +166,8 @@ export function verifyWidgetToken(deps: Pick<AmoCrmDeps, "db" | "config" | "cloc
 export function verifyBotToken(deps: Pick<AmoCrmDeps, "db" | "config" | "clock" | "logger">, token: string): Promise<BotToken> {
   return guarded(deps, "bot", async () => {
     const clientId = clientIdOf(deps.config);
-    const payload = await verifySignature(deps, token, ["HS512", "HS256"]);
+    const payload = await verifySignature(deps, token, ["HS512"]);
+    if (payload.user_id !== undefined) throw new TokenRefused("a user's widget token is not a bot token");
     if (payload.aud !== undefined && !audienceMatches(payload.aud, [deps.config.PUBLIC_URL, amoRedirectUri(deps.config)])) {
       throw new TokenRefused("aud is not our origin");
     }

@@ -80,10 +80,12 @@ describe.each(await backends())("amoCRM disposable JWTs (reference/amocrm.md 4.2
     await refusal(verifyWidgetToken(h.deps, await sign(widgetClaims({ account_id: -5 }))));
   });
 
-  it("bot token: HS512 (the SDK) and HS256 pass; the entity is kept as sent [U]", async () => {
+  it("bot token: HS512 (the SDK) only; a token naming a user is refused; the entity is kept as sent [U]", async () => {
     const claims = { iss: h.iss, iat: now(), nbf: now(), exp: now() + 600, account_id: Number(account.accountId), entity_type: 2, entity_id: 15926745, bot_type: "salesbot" };
     await expect(verifyBotToken(h.deps, await sign(claims, "HS512"))).resolves.toMatchObject({ accountId: account.accountId, entityType: "2", entityId: "15926745", botType: "salesbot" });
-    await expect(verifyBotToken(h.deps, await sign({ ...claims, entity_type: "leads" }, "HS256"))).resolves.toMatchObject({ entityType: "leads" });
+    await expect(verifyBotToken(h.deps, await sign({ ...claims, entity_type: "leads" }, "HS512"))).resolves.toMatchObject({ entityType: "leads" });
+    await refusal(verifyBotToken(h.deps, await sign(claims, "HS256")));
+    await refusal(verifyBotToken(h.deps, await sign({ ...claims, user_id: 7 }, "HS512")));
     await refusal(verifyBotToken(h.deps, await sign(claims, "HS384")));
     await refusal(verifyBotToken(h.deps, await sign({ ...claims, exp: now() - 120 }, "HS512")));
   });

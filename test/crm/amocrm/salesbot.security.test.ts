@@ -47,14 +47,24 @@ describe.each(await backends())("amoCRM Salesbot widget_request, forged and fore
     await expectRefused(await h.botToken(account.accountId, {}, { secret: "not-our-client-secret-0123456789abcdef0123456789" }));
   });
 
-  it('alg "none" and algorithms other than HS512/HS256 are refused', async () => {
+  it('alg "none" and algorithms other than HS512 are refused: HS256 too, the widget tokens every user holds are HS256', async () => {
     const now = Math.floor(h.clock.now().getTime() / 1000);
     const claims = { iss: h.iss, account_id: Number(account.accountId), iat: now, nbf: now, exp: now + 600, client_uuid: h.amo.clientId };
     await expectRefused(`${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`);
     await expectRefused(await h.botToken(account.accountId, {}, { alg: "HS384" }));
+    await expectRefused(await h.botToken(account.accountId, {}, { alg: "HS256" }));
     // a valid HS512 signature with the header rewritten to "none" is still not accepted
     const [, payload, signature] = (await h.botToken(account.accountId)).split(".");
     await expectRefused(`${b64({ alg: "none" })}.${payload}.${signature}`);
+  });
+
+  it("a user's widget token (HS256, aud = our origin) is not a bot token: no send, no continue", async () => {
+    const own = await h.seedAccount();
+    const channel = await h.channel(own);
+    const res = await h.post("/amocrm/salesbot", { token: await h.widgetToken(own.accountId, 7), data: { text: "spam", phone: "79990001122" }, return_url: h.returnUrl(1) });
+    expect(res.status).toBe(401);
+    await h.runJobs();
+    expect(await h.messagesOf(channel.id)).toEqual([]);
   });
 
   it("a token of an account that is not installed here is refused, as is one of an uninstalled account", async () => {

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { AppError } from "../../../core/errors.js";
 import { timingSafeEqual } from "../../../core/tokens.js";
 import type { AppDeps, AppEnv } from "../../../deps.js";
-import { verifyBotToken } from "../jwt.js";
 import { type AmoPortalRow, findAmoAccount } from "../portal.js";
 import { readDpSecret } from "./dp-secret.js";
 import { enqueueDpSend } from "./dp-send.js";
@@ -42,20 +41,15 @@ function at(value: unknown, ...path: string[]): unknown {
 }
 
 /**
- * Who is calling. amoCRM documents no signature on the DP hook (4.1, unverified): a JWT (header
- * `X-Auth-Token` or body `token`), if one comes, is verified like the Salesbot token; otherwise
- * the action's hidden `secret` setting (put there by the widget's dpSettings from
- * GET /api/amocrm/dp-secret) must equal the account's DP secret. Only account_id and that one
+ * Who is calling. amoCRM documents no signature on the DP hook (4.1, unverified), so the only
+ * proof is the action's hidden `secret` setting (put there by the widget's dpSettings from
+ * GET /api/amocrm/dp-secret), which must equal the account's DP secret. A JWT is not taken
+ * instead: every user of the account holds a valid widget token (4.3), and a token amoCRM
+ * never documents for this hook would let any of them send. Only account_id and that one
  * setting are read before this.
  */
-async function callingAccount(deps: AppDeps, body: Record<string, unknown>, headerToken: string | undefined): Promise<AmoPortalRow> {
+async function callingAccount(deps: AppDeps, body: Record<string, unknown>): Promise<AmoPortalRow> {
   const accountId = String(at(body, "account_id") ?? "");
-  const token = headerToken ?? (typeof body.token === "string" ? body.token : undefined);
-  if (token !== undefined) {
-    const verified = await verifyBotToken(deps, token);
-    if (accountId !== "" && accountId !== verified.accountId) throw refused();
-    return verified.portal;
-  }
   if (!ACCOUNT_ID.test(accountId)) throw refused();
   const portal = await findAmoAccount(deps.db, accountId);
   if (!portal || portal.status !== "active") throw refused();
@@ -76,7 +70,7 @@ async function callingAccount(deps: AppDeps, body: Record<string, unknown>, head
 export const dpRoute = new Hono<AppEnv>().post("/amocrm/dp", automationBodyLimit, async (c) => {
   const deps = c.var.deps;
   const body = await readAutomationBody(c);
-  const portal = await callingAccount(deps, body, c.req.header("x-auth-token"));
+  const portal = await callingAccount(deps, body);
   const parsed = dpBodySchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
