@@ -1,10 +1,40 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
 import { retirePortalChannels } from "../../core/channels.js";
 import { bytesToHex, utf8 } from "../../core/encoding.js";
 import { timingSafeEqual } from "../../core/tokens.js";
 import { adminSessions, portals } from "../../db/schema.js";
+import { enqueueJob } from "../../core/outbox/enqueue.js";
+import type { JobRegistry } from "../../core/outbox/registry.js";
+import { AmoCrmClient } from "./client.js";
 import type { AmoCrmDeps } from "./deps.js";
-import { findAmoAccount } from "./portal.js";
+import { AmoCrmReinstallNeededError } from "./errors.js";
+import { type AmoPortalRow, findAmoAccount } from "./portal.js";
+
+/** Looks again this much later when the account still answered at hook time (the hook may precede the revocation). */
+export const DISCONNECT_RECHECK_JOB = "amocrm.disconnect_recheck";
+const RECHECK_DELAY_MS = 2 * 60_000;
+
+export type AccessCheck = "revoked" | "live" | "unknown";
+
+/**
+ * Whether the integration's access to the account is really gone. The disconnect hook's
+ * signature covers only `client_uuid|account_id` (1.5): it never changes, so a URL seen once in
+ * a log could be replayed to destroy the account's channels at any time. What cannot be replayed
+ * is amoCRM's own answer: with access revoked the account refuses our tokens (1.4 "revoked →
+ * 401", and the refresh fails). "unknown" when amoCRM cannot be asked right now.
+ */
+export async function checkAccountAccess(deps: AmoCrmDeps, row: AmoPortalRow): Promise<AccessCheck> {
+  if (row.status !== "active" || row.accessTokenEnc === null) return "revoked";
+  try {
+    await new AmoCrmClient(deps, row.id).request("GET", "/api/v4/account", undefined, z.looseObject({ id: z.unknown() }));
+    return "live";
+  } catch (err) {
+    if (err instanceof AmoCrmReinstallNeededError) return "revoked";
+    deps.logger.warn("amocrm: could not confirm a disconnect with the account", { account_id: row.externalId, error: err instanceof Error ? err.message : String(err) });
+    return "unknown";
+  }
+}
 
 export interface DisconnectHook {
   account_id: string;
@@ -66,4 +96,53 @@ export async function disconnectAmoAccount(deps: Pick<AmoCrmDeps, "db" | "clock"
   });
   deps.logger.info("amocrm: account disconnected", { account_id: accountId, domain: row.domain, channels: retired });
   return true;
+}
+
+export type DisconnectOutcome = "disconnected" | "unknown_account" | "still_installed" | "unconfirmed";
+
+/**
+ * A verified disconnect hook: acted on only once amoCRM confirms the access is gone
+ * (checkAccountAccess). An account that still answers is looked at again a little later by a
+ * job (the hook may arrive just before the revocation takes effect), so a real disconnect still
+ * lands and a replayed one never does.
+ */
+export async function handleDisconnectHook(deps: AmoCrmDeps, accountId: string): Promise<DisconnectOutcome> {
+  const row = await findAmoAccount(deps.db, accountId);
+  if (!row) {
+    deps.logger.info("amocrm: disconnect hook for an account never installed here", { account_id: accountId });
+    return "unknown_account";
+  }
+  const access = await checkAccountAccess(deps, row);
+  if (access === "revoked") {
+    await disconnectAmoAccount(deps, accountId);
+    return "disconnected";
+  }
+  const now = deps.clock.now();
+  await enqueueJob(
+    deps.db,
+    {
+      kind: DISCONNECT_RECHECK_JOB,
+      payload: { accountId },
+      dedupKey: `${DISCONNECT_RECHECK_JOB}:${accountId}:${Math.floor(now.getTime() / RECHECK_DELAY_MS)}`,
+      maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+      runAt: new Date(now.getTime() + RECHECK_DELAY_MS),
+    },
+    now,
+  );
+  deps.logger.warn("amocrm: disconnect hook while the account still grants access: checked again later", { account_id: accountId, access });
+  return access === "live" ? "still_installed" : "unconfirmed";
+}
+
+/** The later look of handleDisconnectHook: disconnects if access is gone by now, else leaves the account as it is. */
+export function registerDisconnectRecheckJob(registry: JobRegistry, deps: AmoCrmDeps): void {
+  registry.register(DISCONNECT_RECHECK_JOB, {
+    schema: z.object({ accountId: z.string().regex(/^\d{1,20}$/) }),
+    async handle({ accountId }) {
+      const row = await findAmoAccount(deps.db, accountId);
+      if (!row) return;
+      const access = await checkAccountAccess(deps, row);
+      if (access === "revoked") await disconnectAmoAccount(deps, accountId);
+      else deps.logger.info("amocrm: account still grants access after a disconnect hook: left installed", { account_id: accountId, access });
+    },
+  });
 }

@@ -7,13 +7,15 @@ import { registerAmoAutomationJobs } from "./automation/jobs.js";
 import { reportAutomationResult } from "./automation/report-result.js";
 import { registerContactNoteJob } from "./contact-note.js";
 import type { AmoCrmDeps } from "./deps.js";
+import { registerDisconnectRecheckJob } from "./disconnect.js";
 import { findMessage } from "./message.js";
 
-/** amoCRM's own job kinds: amojo connect/reconnect, Salesbot/DP continuation, contact notes. */
+/** amoCRM's own job kinds: amojo connect/reconnect, Salesbot/DP continuation, contact notes, disconnect re-checks. */
 export function registerAmoCrmJobs(registry: JobRegistry, deps: AmoCrmDeps): void {
   registerAmojoJobs(registry, deps);
   registerAmoAutomationJobs(registry, deps);
   registerContactNoteJob(registry, deps);
+  registerDisconnectRecheckJob(registry, deps);
 }
 
 /**

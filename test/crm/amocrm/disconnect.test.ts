@@ -5,7 +5,7 @@ import { issueAdminSession } from "../../../app/core/admin-session.js";
 import { createChannel } from "../../../app/core/channels.js";
 import { queueOutgoing } from "../../../app/core/messages/outgoing.js";
 import { createWebhookToken } from "../../../app/core/webhook-tokens.js";
-import { disconnectSignature } from "../../../app/crm/amocrm/disconnect.js";
+import { DISCONNECT_RECHECK_JOB, disconnectSignature } from "../../../app/crm/amocrm/disconnect.js";
 import type { AmoPortalRow } from "../../../app/crm/amocrm/portal.js";
 import { adminSessions, channels, messages, portals, webhookTokens } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
@@ -55,8 +55,9 @@ describe.each(await backends())("GET /amocrm/disconnect (%s)", (backend) => {
 
   const portalOf = async (row: AmoPortalRow) => (await h.t.db.select().from(portals).where(eq(portals.id, row.id)))[0]!;
 
-  it("happy: a signed hook uninstalls the account: tokens wiped, channels retired, queued messages failed, sessions ended, history kept; a repeat changes nothing", async () => {
-    const { row, channel, message } = await busyAccount();
+  it("happy: a signed hook, with the access revoked at amoCRM, uninstalls the account: tokens wiped, channels retired, queued messages failed, sessions ended, history kept; a repeat changes nothing", async () => {
+    const { fake, row, channel, message } = await busyAccount();
+    fake.revokeAll();
     const query = await signed(row.externalId);
     const res = await hook(query);
     expect(res.status).toBe(200);
@@ -80,10 +81,39 @@ describe.each(await backends())("GET /amocrm/disconnect (%s)", (backend) => {
 
   it("happy: a reinstall after a disconnect makes the account active again", async () => {
     const { fake, row } = await h.installed();
+    fake.revokeAll();
     expect((await hook(await signed(row.externalId))).status).toBe(200);
+    expect((await portalOf(row)).status).toBe("uninstalled");
     await h.install(fake);
     expect((await portalOf(row)).status).toBe("active");
     expect((await portalOf(row)).uninstalledAt).toBeNull();
+  });
+
+  it("security: a replayed hook (signature valid, but amoCRM still grants our access) changes nothing; the later re-check leaves the account as it is", async () => {
+    const { row, channel } = await busyAccount();
+    const before = await portalOf(row);
+    const res = await hook(await signed(row.externalId));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, ignored: "still_installed" });
+    const [ch] = await h.t.db.select().from(channels).where(eq(channels.id, channel.id));
+    expect(ch!.deletedAt).toBeNull();
+    expect((await portalOf(row)).status).toBe("active");
+    expect((await h.jobsOf(DISCONNECT_RECHECK_JOB)).filter((j) => JSON.stringify(j.payload).includes(row.externalId))).toHaveLength(1);
+    h.clock.advance(3 * 60_000);
+    await h.runJobs(1);
+    expect((await portalOf(row)).status).toBe("active");
+    expect((await portalOf(row)).accessTokenEnc).toBe(before.accessTokenEnc);
+  });
+
+  it("happy: a hook that arrives just before amoCRM revokes the access is acted on by the re-check a little later", async () => {
+    const { fake, row, channel } = await busyAccount();
+    expect(await (await hook(await signed(row.externalId))).json()).toEqual({ ok: true, ignored: "still_installed" });
+    fake.revokeAll();
+    h.clock.advance(3 * 60_000);
+    await h.runJobs(1);
+    expect((await portalOf(row)).status).toBe("uninstalled");
+    const [ch] = await h.t.db.select().from(channels).where(eq(channels.id, channel.id));
+    expect(ch!.deletedAt).not.toBeNull();
   });
 
   it("happy: a signed hook for an account never installed here is acknowledged and changes nothing", async () => {

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../../../core/errors.js";
 import type { AppEnv } from "../../../deps.js";
-import { disconnectAmoAccount, verifyDisconnectHook } from "../disconnect.js";
+import { handleDisconnectHook, verifyDisconnectHook } from "../disconnect.js";
 
 const hookSchema = z.object({
   account_id: z.string().regex(/^\d{1,20}$/),
@@ -13,7 +13,8 @@ const hookSchema = z.object({
 /**
  * GET /amocrm/disconnect (reference/amocrm.md 1.5): amoCRM's hook when the integration is
  * switched off. A hook that is malformed or not signed for our integration gets 401 and
- * changes nothing; a good one retires the account (disconnect.ts), repeatably.
+ * changes nothing; a good one retires the account once amoCRM confirms the access is gone
+ * (disconnect.ts: the signature alone can be replayed), repeatably.
  */
 export const amoDisconnectHook = new Hono<AppEnv>().get("/amocrm/disconnect", async (c) => {
   const deps = c.var.deps;
@@ -21,6 +22,6 @@ export const amoDisconnectHook = new Hono<AppEnv>().get("/amocrm/disconnect", as
   if (!hook.success || !(await verifyDisconnectHook(deps.config, hook.data))) {
     throw new AppError("unauthorized", "The disconnect hook is not signed for this integration");
   }
-  const known = await disconnectAmoAccount(deps, hook.data.account_id);
-  return c.json({ ok: true, ...(known ? {} : { ignored: "unknown_account" }) });
+  const outcome = await handleDisconnectHook(deps, hook.data.account_id);
+  return c.json({ ok: true, ...(outcome === "disconnected" ? {} : { ignored: outcome }) });
 });
