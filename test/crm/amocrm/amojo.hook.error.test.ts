@@ -54,11 +54,17 @@ describe.each(await backends())("amojo hook: what cannot be placed or sent (%s)"
     expect((await h.quarantined()).at(-1)).toMatchObject({ channelId: b.channel.id });
   });
 
-  it("error: a media link to a private address is not handed to the provider (SSRF guard)", async () => {
+  it("error: a media link to a private address is not handed to the provider (SSRF guard), and the manager sees it undelivered (-1, 905) instead of sent", async () => {
     const b = await h.bound();
-    const payload = h.amojo.hookPayload({ accountId: b.account.amojoId, conversationClientId: `cb-${b.channel.id}-${CLIENT_PHONE}`, type: "file", media: "http://10.0.0.7/internal.pdf" });
+    const id = crypto.randomUUID();
+    const payload = h.amojo.hookPayload({ accountId: b.account.amojoId, messageId: id, conversationClientId: `cb-${b.channel.id}-${CLIENT_PHONE}`, type: "file", media: "http://10.0.0.7/internal.pdf" });
+    expect(await (await h.hook(b, payload)).json()).toEqual({ ok: true, quarantined: true });
     expect(await (await h.hook(b, payload)).json()).toEqual({ ok: true, quarantined: true });
     expect((await h.messagesOf(b.channel.id)).filter((m) => m.direction === "out")).toEqual([]);
+    await h.runJobs(2);
+    const statuses = h.amojo.deliveryStatuses(b.scopeId).filter((s) => s.msgid === id);
+    expect(statuses).toEqual([{ msgid: id, body: expect.objectContaining({ status_code: -1, error_code: 905, error: expect.stringMatching(/^chatbridge could not send this message: /) }) }]);
+    expect(h.amojo.violations).toEqual([]);
   });
 
   it("error: a hook for a scope nobody is bound to is quarantined", async () => {

@@ -6,6 +6,7 @@ import { webhookQuarantine } from "../../../db/schema.js";
 import type { AppDeps, AppEnv } from "../../../deps.js";
 import { amojoChannelOf } from "./channel-config.js";
 import { amojoHookSchema } from "./hook-payload.js";
+import { queueHookRefusal } from "./hook-refused.js";
 import { receiveAmojoHook } from "./hook-inbound.js";
 import { isScopeId } from "./scope.js";
 import { verifyHookSignature } from "./sign.js";
@@ -38,7 +39,8 @@ async function quarantine(deps: AppDeps, body: string, contentType: string | und
  * POST /amocrm/amojo/:scope_id: amojo's outgoing-message hook, v2 (2.7). The signature over the
  * raw body is checked before anything is parsed (a forged or foreign call gets 401 and leaves
  * nothing behind); the message is then queued through the one data path and the answer is a
- * fast 200. Typing and reaction hooks are acknowledged and ignored.
+ * fast 200. A message that cannot be placed or sent is kept in quarantine and reported to
+ * amoCRM as not delivered (hook-refused.ts). Typing and reaction hooks are acknowledged and ignored.
  */
 export const amojoHookRoutes = new Hono<AppEnv>().post("/amocrm/amojo/:scope_id", hookBodyLimit, async (c) => {
   const deps = c.var.deps;
@@ -71,6 +73,8 @@ export const amojoHookRoutes = new Hono<AppEnv>().post("/amocrm/amojo/:scope_id"
   const outcome = await receiveAmojoHook(deps, scopeId, parsed.data);
   if (outcome.kind === "unplaced") {
     await quarantine(deps, text, contentType, `scope ${scopeId}: ${outcome.reason}`, outcome.channelId);
+    const m = parsed.data.message;
+    if (m) await queueHookRefusal(deps, { amojoId: parsed.data.account_id, scopeId, amojoMessageId: m.message.id, reason: outcome.reason.slice(0, 200) });
     return c.json({ ok: true as const, quarantined: true });
   }
   if (outcome.kind === "ignored") return c.json({ ok: true as const, ignored: outcome.reason });

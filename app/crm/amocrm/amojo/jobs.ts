@@ -6,6 +6,7 @@ import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { lineBindings } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
 import type { AmoCrmDeps } from "../deps.js";
+import { registerHookRefusedJob } from "./hook-refused.js";
 import { disconnectUnusedScope, reconnectAccountScopes } from "./scope.js";
 
 /** Connect the account's scope again and re-activate its bindings; enqueued after every (re)install (2.3). */
@@ -28,6 +29,7 @@ export function registerAmojoJobs(registry: JobRegistry, deps: AmoCrmDeps): void
       await disconnectUnusedScope(deps, portalId);
     },
   });
+  registerHookRefusedJob(registry, deps);
 }
 
 /**
