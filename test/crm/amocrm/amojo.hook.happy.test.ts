@@ -115,7 +115,7 @@ describe.each(await backends())("amojo: manager -> client (outgoing hook 2.7, de
     await h.runJobs(2);
     await h.clientWrites(b, { body: "И ещё" });
     await h.runJobs(2);
-    const [answer, next] = h.amojo.newMessages(b.scopeId).filter((p) => (p.source as { external_id: string }).external_id === b.channel.id);
+    const [answer, next] = h.amojo.newMessages(b.scopeId).filter((p) => String(p.conversation_id).startsWith(`cb-${b.channel.id}-`));
     expect(answer).toMatchObject({ conversation_id: `cb-${b.channel.id}-${CLIENT_PHONE}`, conversation_ref_id: amojoChat, sender: { ref_id: amojoUser }, message: { text: "Да, слушаю" } });
     expect(next!.conversation_ref_id).toBeUndefined();
     expect((next!.sender as Record<string, unknown>).ref_id).toBeUndefined();

@@ -35,7 +35,6 @@ describe.each(await backends())("amojo: client -> amoCRM chat (new_message, 2.5)
       },
       message: { type: "text", text: "Привет, как дела?" },
       silent: false,
-      source: { external_id: b.channel.id },
     });
     expect(h.amojo.violations).toEqual([]);
     // 6.2 pitfall 10: the answer's msgid is amojo's id; it is kept on our row
@@ -93,7 +92,6 @@ describe.each(await backends())("amojo: client -> amoCRM chat (new_message, 2.5)
       receiver: { id: `cb-user-${b.channel.id}-${CLIENT_PHONE}`, name: "Иван Петров", profile: { phone: `+${CLIENT_PHONE}` } },
       message: { type: "text", text: "Добрый день! Договор получили." },
       silent: true,
-      source: { external_id: b.channel.id },
     });
     expect(h.amojo.violations).toEqual([]);
   });
@@ -103,7 +101,7 @@ describe.each(await backends())("amojo: client -> amoCRM chat (new_message, 2.5)
     await h.clientWrites(b);
     await h.t.db.update(lineBindings).set({ active: false }).where(eq(lineBindings.channelId, b.channel.id));
     await h.runJobs(2);
-    expect(h.amojo.newMessages(b.scopeId).filter((p) => (p.source as { external_id: string }).external_id === b.channel.id)).toEqual([]);
+    expect(h.amojo.newMessages(b.scopeId).filter((p) => String(p.conversation_id).startsWith(`cb-${b.channel.id}-`))).toEqual([]);
     const [message] = await h.messagesOf(b.channel.id);
     expect((await deliverJobOf(message!.id))!.status).toBe("done");
   });

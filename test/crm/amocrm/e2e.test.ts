@@ -98,16 +98,15 @@ describe.each(await backends())("amoCRM end to end: install -> widget session ->
       conversation_id: `cb-${channel.id}-${CLIENT_PHONE}`,
       sender: { id: `cb-user-${channel.id}-${CLIENT_PHONE}`, profile: { phone: `+${CLIENT_PHONE}` } },
       message: { type: "text", text: "Здравствуйте, есть доставка?" },
-      source: { external_id: channel.id },
       silent: false,
     });
+    expect(inbound).not.toHaveProperty("source");
 
     // 5. a manager answers in amoCRM: the signed hook -> one send through Wappi
     const amojoMessageId = crypto.randomUUID();
     const reply = await amojo.sendHook((path, init) => h.app.request(path, init), scopeId, amojo.hookPayload({
       accountId: fake.amojoId,
       conversationClientId: `cb-${channel.id}-${CLIENT_PHONE}`,
-      sourceExternalId: channel.id,
       messageId: amojoMessageId,
       text: "Да, доставляем завтра",
     }));

@@ -26,7 +26,9 @@ async function hostedFileOf(deps: AmoCrmDeps, ctx: AmojoMessageContext): Promise
     const [row] = await deps.db.select({ size: files.size }).from(files).where(eq(files.id, after.file.hostedId));
     size = row?.size;
   }
-  return { ...hosted, size: size ?? 0 };
+  // 6.2 pitfall 9: a file message without its real size is refused, so none goes without one
+  if (size === undefined) throw new RetryableError("the re-hosted copy's size is not recorded yet", PROVIDER_WAIT_MS);
+  return { ...hosted, size };
 }
 
 /** How a message goes in: as the client's, or to the client from the channel bot, and whether managers are told. */

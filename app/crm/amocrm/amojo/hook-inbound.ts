@@ -44,8 +44,8 @@ async function targetsOf(deps: AppDeps, scopeId: string, amojoId: string): Promi
 }
 
 /**
- * Which of the scope's channels sends the reply: the source the chat belongs to (2.5: every
- * message we post names its channel in `source.external_id`), else the channel in our own
+ * Which of the scope's channels sends the reply: the source the chat belongs to, when the account
+ * has sources whose external_id is a channel id of ours (2.5; we post none ourselves), else the channel in our own
  * conversation id, else, for a write-first chat, the scope's only channel. Our conversation id
  * naming a different channel than the source is a contradiction, not a choice.
  */

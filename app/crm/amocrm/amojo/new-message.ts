@@ -111,7 +111,10 @@ export async function postNewMessage(db: Db, client: AmojoClient, scopeId: strin
     ...users,
     message: input.body,
     silent: input.silent,
-    source: { external_id: channel.id },
+    // No `source.external_id`: a source must exist on the account (created through amoCRM's
+    // sources API, which the sheet does not cover) and whether amojo refuses an unknown one is
+    // unverified; an error there would stop every client message. Our conversation_id already
+    // names the channel, which is how the reply hook finds it (hook-inbound.ts).
   };
   const answer = await client.call("POST", `/v2/origin/custom/${encodeURIComponent(scopeId)}`, { event_type: "new_message", payload }, newMessageAnswerSchema);
   const amojoId = answer.new_message.msgid;
