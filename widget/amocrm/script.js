@@ -20,6 +20,8 @@ define(['jquery'], function ($) {
    */
   var session = null;
   var sessionRefusal = null;
+  /* ids for the form's label/control pairs, unique across every instance on the page */
+  var fieldSerial = 0;
 
   return function () {
     var self = this;
@@ -224,8 +226,14 @@ define(['jquery'], function ($) {
       return labelled(field.label, $control, field.required, field.hint);
     }
 
+    /* The caption names its control (for=id), so clicking it focuses the field and a screen reader reads it. */
     function labelled(label, $control, required, hint) {
       var $caption = el('label', 'cb-label', label);
+      var $input = $control.is('input, select, textarea') ? $control : $control.find('input, select, textarea').first();
+      if ($input.length) {
+        if (!$input.attr('id')) $input.attr('id', 'chatbridge-field-' + (++fieldSerial));
+        $caption.attr('for', $input.attr('id'));
+      }
       if (required) $caption.append(el('span', 'cb-required', ' * ' + t('required')));
       return el('div', 'cb-field').append($caption, $control, hint ? el('small', 'cb-hint', hint) : null);
     }
