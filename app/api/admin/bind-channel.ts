@@ -25,6 +25,9 @@ function amocrmFailure(err: unknown): AppError {
   if (err instanceof AmoCrmError && err.code === CHANNEL_NOT_CONFIGURED) {
     return new AppError("unavailable", "The amoCRM chat channel is not configured on this server: ask its operator to set AMOCRM_CHAT_CHANNEL_ID and AMOCRM_CHAT_CHANNEL_SECRET");
   }
+  if (err instanceof AmoCrmError && err.code === "no_amojo_id") {
+    return new AppError("conflict", "The account's chat id is not known yet: install the integration again so chatbridge can read it");
+  }
   if (err instanceof AmoCrmError) return new AppError("conflict", `amoCRM refused to connect the chat channel: ${err.code}`);
   throw err;
 }
@@ -33,7 +36,7 @@ function amocrmFailure(err: unknown): AppError {
  * POST /api/channels/:id/bind: connects the channel to where the session's CRM shows its chats.
  * Bitrix24: `{line}`, an Open Line of the portal (reference/bitrix24.md 3.1 step 3, 3.5).
  * amoCRM: no input (a `line` is ignored); the account's amojo scope is connected (idempotent,
- * reference/amocrm.md 2.3) and the channel becomes one of its sources; `line` answers the scope id.
+ * reference/amocrm.md 2.3) shared by the account's channels; `line` answers the scope id.
  */
 export const bindChannel = new Hono<AdminEnv>().post("/api/channels/:id/bind", adminAuth, adminBodyLimit, async (c) => {
   const channel = await channelOfRequest(c);

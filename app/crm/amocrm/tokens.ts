@@ -67,6 +67,8 @@ export async function encryptAmoTokens(keyring: Keyring, accountId: string, fres
  * moment the new pair is issued, so this write happens before the pair is used.
  */
 export async function storeAmoTokens(db: Db, keyring: Keyring, row: AmoPortalRow, fresh: AmoFreshTokens, now: Date): Promise<AmoAuth> {
+  // a refresh that finishes after a disconnect must not put tokens back on the uninstalled row
+  if (row.status !== "active") throw new AmoCrmReinstallNeededError("app_uninstalled", `amoCRM account ${row.domain} is ${row.status}: install the integration again`);
   await db
     .update(portals)
     .set({ ...(await encryptAmoTokens(keyring, row.externalId, fresh)), refreshLeaseUntil: null, updatedAt: now })

@@ -71,7 +71,7 @@ describe.each(await backends())("amojo: binding channels to the account's scope 
     await h.t.db.update(portals).set({ settings: { baseUrl: "https://x.amocrm.ru" } }).where(eq(portals.id, account.portalId));
     const noId = await h.call("POST", `/api/channels/${channel.id}/bind`, token);
     expect(noId).toMatchObject({ status: 409, body: { error: "conflict" } });
-    expect(String(noId.body.message)).toContain("no_amojo_id");
+    expect(String(noId.body.message)).toContain("install the integration again");
     expect(await h.bindingsOf(channel.id)).toEqual([]);
   });
 

@@ -74,11 +74,14 @@ async function continueBot(deps: AmoCrmDeps, portalId: string, returnUrl: string
 
 const errorText = (text: string) => text.slice(0, 500);
 
+/** A status job read the row before the verdict landed (or the send waits for pacing): look again after this. */
+const QUEUED_RECHECK_MS = 15_000;
+
 async function continueForMessage(deps: AmoCrmDeps, messageId: string): Promise<void> {
   const message = await findMessage(deps.db, messageId);
   if (!message?.crmMessageId) throw new PermanentError(`salesbot message ${messageId} no longer exists`, "message_removed");
   // the job is queued on a status change, so a message still queued means a stale read: look again
-  if (message.status === "queued") throw new RetryableError(`salesbot message ${messageId} is still queued`);
+  if (message.status === "queued") throw new RetryableError(`salesbot message ${messageId} is still queued`, QUEUED_RECHECK_MS);
   const portalId = await portalIdOfMessage(deps.db, message);
   const failed = message.status === "failed";
   const data: ContinueData = failed
@@ -94,5 +97,15 @@ export function registerSalesbotContinueJob(registry: JobRegistry, deps: AmoCrmD
       c.kind === "message"
         ? continueForMessage(deps, c.messageId)
         : continueBot(deps, c.portalId, c.returnUrl, { status: "fail", message_id: "", error: errorText(c.error) }),
+    // a bot must not wait forever: when continuing with the verdict keeps failing, a last try says "fail"
+    async onDead(c, error) {
+      if (c.kind !== "message") return;
+      const message = await findMessage(deps.db, c.messageId);
+      if (!message?.crmMessageId || message.status !== "queued") return;
+      const portalId = await portalIdOfMessage(deps.db, message);
+      await continueBot(deps, portalId, message.crmMessageId, { status: "fail", message_id: message.id, error: errorText(`no verdict from the messenger: ${error}`) }).catch(
+        (err: unknown) => deps.logger.warn("amocrm: salesbot could not be continued", { message: message.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    },
   });
 }
