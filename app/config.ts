@@ -56,6 +56,12 @@ export const configSchema = z.object({
   AMOCRM_AMOJO_URL: url("https://amojo.amocrm.ru"),
   /** Kommo (kommo.com / amocrm.com) accounts talk to their own chats host (reference/amocrm.md 2.1, 6.1) */
   KOMMO_AMOJO_URL: url("https://amojo.kommo.com"),
+  /** a separate Kommo registration (6.1); unset, the AMOCRM_* integration and channel serve Kommo accounts too */
+  KOMMO_CLIENT_ID: optionalText,
+  KOMMO_CLIENT_SECRET: optionalText,
+  KOMMO_CHAT_CHANNEL_ID: optionalText,
+  KOMMO_CHAT_CHANNEL_SECRET: optionalText,
+  KOMMO_CHAT_BOT_ID: optionalText,
   /** the channel bot's amojo user id (given at channel registration): sender of messages typed on the owner's phone */
   AMOCRM_CHAT_BOT_ID: optionalText,
 

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import type { Config } from "../../config.js";
 import { retirePortalChannels } from "../../core/channels.js";
 import { bytesToHex, utf8 } from "../../core/encoding.js";
 import { timingSafeEqual } from "../../core/tokens.js";
@@ -9,6 +10,7 @@ import type { JobRegistry } from "../../core/outbox/registry.js";
 import { AmoCrmClient } from "./client.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { AmoCrmReinstallNeededError } from "./errors.js";
+import { allIntegrationKeys } from "./platform.js";
 import { type AmoPortalRow, findAmoAccount } from "./portal.js";
 
 /** Looks again this much later when the account still answered at hook time (the hook may precede the revocation). */
@@ -53,12 +55,14 @@ export async function disconnectSignature(clientSecret: string, clientUuid: stri
  * with a constant-time compare and also check client_uuid == your client_id"). Without
  * configured credentials nothing verifies.
  */
-export async function verifyDisconnectHook(config: { AMOCRM_CLIENT_ID?: string | undefined; AMOCRM_CLIENT_SECRET?: string | undefined }, hook: DisconnectHook): Promise<boolean> {
-  const { AMOCRM_CLIENT_ID: clientId, AMOCRM_CLIENT_SECRET: clientSecret } = config;
-  if (!clientId || !clientSecret) return false;
-  const expected = await disconnectSignature(clientSecret, hook.client_uuid, hook.account_id);
-  const signatureOk = timingSafeEqual(expected, hook.signature.toLowerCase());
-  return timingSafeEqual(hook.client_uuid, clientId) && signatureOk;
+export async function verifyDisconnectHook(config: Config, hook: DisconnectHook): Promise<boolean> {
+  // each configured integration (amoCRM, and Kommo when registered separately) signs its own hooks
+  for (const { clientId, clientSecret } of allIntegrationKeys(config)) {
+    const expected = await disconnectSignature(clientSecret, hook.client_uuid, hook.account_id);
+    const signatureOk = timingSafeEqual(expected, hook.signature.toLowerCase());
+    if (timingSafeEqual(hook.client_uuid, clientId) && signatureOk) return true;
+  }
+  return false;
 }
 
 /**

@@ -10,6 +10,7 @@ import { AMOJO_RECONNECT_JOB } from "./amojo/jobs.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { AmoCrmError, AmoCrmRetryableError } from "./errors.js";
 import { requestAmoTokens } from "./oauth.js";
+import { type AmoPlatform, platformOfCode } from "./platform.js";
 import { type AmoPortalRow, type AmoPortalSettings, amocrmTokenContext, findAmoAccount } from "./portal.js";
 import { type AmoFreshTokens, encryptAmoTokens } from "./tokens.js";
 
@@ -44,18 +45,19 @@ export async function installAmoAccount(
 ): Promise<{ row: AmoPortalRow; reinstall: boolean }> {
   const referred = parseAccountHost(grant.referer, deps.config.OUTBOUND_ALLOW_LOOPBACK);
   if (!referred) throw new AppError("invalid_parameter", "referer: not an amoCRM or Kommo account host", { field: "referer" });
-  const tokens = await exchangeCode(deps, referred.baseUrl, grant.code);
+  // 1.3: a loopback fake's host says nothing about its platform; the redirect's `platform` does
+  const platformCode = referred.subdomain === undefined && (grant.platform === "1" || grant.platform === "2") ? grant.platform : referred.platform;
+  const tokens = await exchangeCode(deps, referred.baseUrl, platformOfCode(platformCode, referred.host), grant.code);
   const account = await readAccount(deps, referred.baseUrl, tokens.accessToken);
   const host = movedHost(referred, account, deps.config.OUTBOUND_ALLOW_LOOPBACK);
   const accountId = String(account.id);
   const existing = await findAmoAccount(deps.db, accountId);
 
   const now = deps.clock.now();
-  const platform = host.subdomain === undefined && (grant.platform === "1" || grant.platform === "2") ? grant.platform : host.platform;
   const settings: AmoPortalSettings = {
     baseUrl: host.baseUrl,
     amojoId: account.amojo_id,
-    platform,
+    platform: platformCode,
     subdomain: host.subdomain ?? account.subdomain,
     dpSecretEnc: await deps.keyring.encrypt(generateToken(), amocrmTokenContext(accountId, "dp_secret")),
   };
@@ -93,9 +95,9 @@ export async function installAmoAccount(
   return { row, reinstall: existing !== undefined };
 }
 
-async function exchangeCode(deps: AmoCrmDeps, baseUrl: string, code: string): Promise<AmoFreshTokens> {
+async function exchangeCode(deps: AmoCrmDeps, baseUrl: string, platform: AmoPlatform, code: string): Promise<AmoFreshTokens> {
   try {
-    return await requestAmoTokens(deps, baseUrl, { grant_type: "authorization_code", code });
+    return await requestAmoTokens(deps, baseUrl, platform, { grant_type: "authorization_code", code });
   } catch (err) {
     if (err instanceof AmoCrmRetryableError) throw new AppError("unavailable", "The amoCRM account could not be reached to finish the install: try again");
     if (err instanceof AmoCrmError && err.code === "not_configured") throw new AppError("unavailable", err.message);

@@ -1,11 +1,11 @@
 import { errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
-import type { Config } from "../../config.js";
 import { utf8 } from "../../core/encoding.js";
 import { AppError } from "../../core/errors.js";
 import { timingSafeEqual } from "../../core/tokens.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { amoRedirectUri } from "./oauth.js";
+import { type AmoPlatform, allIntegrationKeys, type IntegrationKeys, platformOf } from "./platform.js";
 import { type AmoPortalRow, findAmoAccount } from "./portal.js";
 
 /**
@@ -69,10 +69,6 @@ class TokenRefused extends Error {}
 
 const refused = () => new AppError("unauthorized", "The amoCRM token is missing, expired or not valid for this integration");
 
-function secretOf(config: Pick<Config, "AMOCRM_CLIENT_SECRET">): Uint8Array {
-  if (!config.AMOCRM_CLIENT_SECRET) throw new AppError("unavailable", "The amoCRM integration is not configured on this server");
-  return utf8.encode(config.AMOCRM_CLIENT_SECRET);
-}
 
 /** `scheme://host` (what the SDK compares, 4.3) and `scheme://host:port` of a URL. */
 function originForms(raw: string): string[] {
@@ -93,10 +89,10 @@ function audienceMatches(aud: unknown, ours: readonly string[]): boolean {
 }
 
 /** Signature, algorithm and lifetime (exp required; nbf and iat checked when present). */
-async function verifySignature(deps: Pick<AmoCrmDeps, "config" | "clock">, token: string, algorithms: string[]): Promise<Record<string, unknown>> {
+async function verifySignature(deps: Pick<AmoCrmDeps, "config" | "clock">, token: string, algorithms: string[], secret: string): Promise<Record<string, unknown>> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenRefused("no token or an oversized one");
   try {
-    const { payload } = await jwtVerify(token, secretOf(deps.config), {
+    const { payload } = await jwtVerify(token, utf8.encode(secret), {
       algorithms,
       currentDate: deps.clock.now(),
       clockTolerance: LEEWAY_SECONDS,
@@ -127,9 +123,30 @@ async function issuingAccount(deps: Pick<AmoCrmDeps, "db">, accountId: string, i
   return portal;
 }
 
-function clientIdOf(config: Pick<Config, "AMOCRM_CLIENT_ID">): string {
-  if (!config.AMOCRM_CLIENT_ID) throw new AppError("unavailable", "The amoCRM integration is not configured on this server");
-  return config.AMOCRM_CLIENT_ID;
+type ServingKeys = IntegrationKeys & { serves: AmoPlatform[] };
+
+/**
+ * The token checked against each configured integration's secret (amoCRM, and Kommo when it
+ * has its own registration: platform.ts); the keys that verified it come back with it.
+ */
+async function verifyWithKeys(deps: Pick<AmoCrmDeps, "config" | "clock">, token: string, algorithms: string[]): Promise<{ payload: Record<string, unknown>; keys: ServingKeys }> {
+  const sets = allIntegrationKeys(deps.config);
+  if (sets.length === 0) throw new AppError("unavailable", "The amoCRM integration is not configured on this server");
+  let refusal: TokenRefused | undefined;
+  for (const keys of sets) {
+    try {
+      return { payload: await verifySignature(deps, token, algorithms, keys.clientSecret), keys };
+    } catch (err) {
+      if (!(err instanceof TokenRefused)) throw err;
+      refusal = err;
+    }
+  }
+  throw refusal ?? new TokenRefused("no key verified the token");
+}
+
+/** The account must be on a platform the verifying keys serve: a Kommo token does not open an amoCRM account. */
+function assertServed(keys: ServingKeys, portal: AmoPortalRow): void {
+  if (!keys.serves.includes(platformOf(portal))) throw new TokenRefused(`the token's integration does not serve ${platformOf(portal)} accounts`);
 }
 
 async function guarded<T>(deps: Pick<AmoCrmDeps, "logger">, kind: string, run: () => Promise<T>): Promise<T> {
@@ -147,13 +164,13 @@ async function guarded<T>(deps: Pick<AmoCrmDeps, "logger">, kind: string, run: (
 /** 4.3: the widget's `X-Auth-Token`. */
 export function verifyWidgetToken(deps: Pick<AmoCrmDeps, "db" | "config" | "clock" | "logger">, token: string): Promise<WidgetToken> {
   return guarded(deps, "widget", async () => {
-    const clientId = clientIdOf(deps.config);
-    const payload = await verifySignature(deps, token, ["HS256"]);
+    const { payload, keys } = await verifyWithKeys(deps, token, ["HS256"]);
     if (!audienceMatches(payload.aud, [amoRedirectUri(deps.config)])) throw new TokenRefused("aud is not our redirect URI's origin");
     const claims = widgetClaimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenRefused(`claims: ${claims.error.issues[0]?.path.join(".")}`);
-    if (!timingSafeEqual(claims.data.client_uuid, clientId)) throw new TokenRefused("client_uuid is another integration's");
+    if (!timingSafeEqual(claims.data.client_uuid, keys.clientId)) throw new TokenRefused("client_uuid is another integration's");
     const portal = await issuingAccount(deps, claims.data.account_id, claims.data.iss);
+    assertServed(keys, portal);
     return { portal, accountId: claims.data.account_id, userId: claims.data.user_id };
   });
 }
@@ -165,18 +182,18 @@ export function verifyWidgetToken(deps: Pick<AmoCrmDeps, "db" | "config" | "cloc
  */
 export function verifyBotToken(deps: Pick<AmoCrmDeps, "db" | "config" | "clock" | "logger">, token: string): Promise<BotToken> {
   return guarded(deps, "bot", async () => {
-    const clientId = clientIdOf(deps.config);
-    const payload = await verifySignature(deps, token, ["HS512"]);
+    const { payload, keys } = await verifyWithKeys(deps, token, ["HS512"]);
     if (payload.user_id !== undefined) throw new TokenRefused("a user's widget token is not a bot token");
     if (payload.aud !== undefined && !audienceMatches(payload.aud, [deps.config.PUBLIC_URL, amoRedirectUri(deps.config)])) {
       throw new TokenRefused("aud is not our origin");
     }
     const claims = botClaimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenRefused(`claims: ${claims.error.issues[0]?.path.join(".")}`);
-    if (claims.data.client_uuid !== undefined && !timingSafeEqual(claims.data.client_uuid, clientId)) {
+    if (claims.data.client_uuid !== undefined && !timingSafeEqual(claims.data.client_uuid, keys.clientId)) {
       throw new TokenRefused("client_uuid is another integration's");
     }
     const portal = await issuingAccount(deps, claims.data.account_id, claims.data.iss);
+    assertServed(keys, portal);
     const { entity_type: entityType, entity_id: entityId, bot_type: botType } = claims.data;
     return {
       portal,

@@ -5,6 +5,7 @@ import type { Db } from "../../db/index.js";
 import { portals } from "../../db/schema.js";
 import { assertAccountBaseUrl } from "./account-host.js";
 import type { AmoCrmDeps } from "./deps.js";
+import { type AmoPlatform, type IntegrationKeys, integrationKeysFor } from "./platform.js";
 import { AmoCrmError, AmoCrmReinstallNeededError, AmoCrmRetryableError } from "./errors.js";
 import { type AmoAuth, type AmoFreshTokens, decryptAmoAuth, lockAmoPortal, markAmoNeedsReinstall, storeAmoTokens } from "./tokens.js";
 
@@ -33,12 +34,11 @@ export function amoRedirectUri(config: Pick<Config, "AMOCRM_REDIRECT_URI" | "PUB
   return config.AMOCRM_REDIRECT_URI ?? `${config.PUBLIC_URL}/amocrm/oauth`;
 }
 
-export function amoClientCredentials(config: Pick<Config, "AMOCRM_CLIENT_ID" | "AMOCRM_CLIENT_SECRET">): { clientId: string; clientSecret: string } {
-  const { AMOCRM_CLIENT_ID: clientId, AMOCRM_CLIENT_SECRET: clientSecret } = config;
-  if (!clientId || !clientSecret) {
-    throw new AmoCrmError("not_configured", "AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET are needed to talk to amoCRM");
-  }
-  return { clientId, clientSecret };
+/** The integration keys for accounts of `platform` (platform.ts); none configured is `not_configured`. */
+export function amoClientCredentials(config: Config, platform: AmoPlatform): IntegrationKeys {
+  const keys = integrationKeysFor(config, platform);
+  if (!keys) throw new AmoCrmError("not_configured", "AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET (or KOMMO_* for Kommo) are needed to talk to amoCRM");
+  return keys;
 }
 
 /**
@@ -46,8 +46,13 @@ export function amoClientCredentials(config: Pick<Config, "AMOCRM_CLIENT_ID" | "
  * host (account-host.ts): client_secret goes there. 400/401 mean the code or refresh token is
  * dead (expired, spent, revoked): AmoCrmError "oauth_refused" with the status.
  */
-export async function requestAmoTokens(deps: Pick<AmoCrmDeps, "config" | "fetch" | "clock">, baseUrl: string, grant: AmoGrant): Promise<AmoFreshTokens> {
-  const { clientId, clientSecret } = amoClientCredentials(deps.config);
+export async function requestAmoTokens(
+  deps: Pick<AmoCrmDeps, "config" | "fetch" | "clock">,
+  baseUrl: string,
+  platform: AmoPlatform,
+  grant: AmoGrant,
+): Promise<AmoFreshTokens> {
+  const { clientId, clientSecret } = amoClientCredentials(deps.config, platform);
   const base = assertAccountBaseUrl(baseUrl, deps.config.OUTBOUND_ALLOW_LOOPBACK).baseUrl;
   let res: Response;
   try {
@@ -158,7 +163,7 @@ async function refreshUnderLease(deps: AmoCrmDeps, portalId: string, staleAccess
 /** 1.4 refresh grant; a refused refresh token (spent, revoked, 3 months unused) only a reinstall replaces. */
 async function exchangeRefreshToken(deps: AmoCrmDeps, current: AmoAuth): Promise<AmoFreshTokens> {
   try {
-    return await requestAmoTokens(deps, current.baseUrl, { grant_type: "refresh_token", refresh_token: current.refreshToken });
+    return await requestAmoTokens(deps, current.baseUrl, current.platform, { grant_type: "refresh_token", refresh_token: current.refreshToken });
   } catch (err) {
     if (err instanceof AmoCrmError && err.code === "oauth_refused") throw new AmoCrmReinstallNeededError("token_revoked", err.message, err.status);
     throw err;

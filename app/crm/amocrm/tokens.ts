@@ -3,6 +3,7 @@ import type { Keyring } from "../../core/secrets.js";
 import type { Db } from "../../db/index.js";
 import { portals } from "../../db/schema.js";
 import { AmoCrmReinstallNeededError } from "./errors.js";
+import { type AmoPlatform, platformOf } from "./platform.js";
 import { type AmoPortalRow, amocrmTokenContext, amoSettingsOf } from "./portal.js";
 
 /** An account's usable REST credentials, decrypted. */
@@ -12,6 +13,8 @@ export interface AmoAuth {
   accountId: string;
   /** `https://example.amocrm.ru` */
   baseUrl: string;
+  /** which registration's keys refresh the tokens (platform.ts) */
+  platform: AmoPlatform;
   accessToken: string;
   refreshToken: string;
   expiresAt: Date | null;
@@ -47,6 +50,7 @@ export async function decryptAmoAuth(keyring: Keyring, row: AmoPortalRow): Promi
     portalId: row.id,
     accountId: row.externalId,
     baseUrl: amoSettingsOf(row).baseUrl,
+    platform: platformOf(row),
     accessToken: await keyring.decrypt(row.accessTokenEnc, amocrmTokenContext(row.externalId, "access")),
     refreshToken: await keyring.decrypt(row.refreshTokenEnc, amocrmTokenContext(row.externalId, "refresh")),
     expiresAt: row.tokenExpiresAt,
@@ -77,6 +81,7 @@ export async function storeAmoTokens(db: Db, keyring: Keyring, row: AmoPortalRow
     portalId: row.id,
     accountId: row.externalId,
     baseUrl: amoSettingsOf(row).baseUrl,
+    platform: platformOf(row),
     accessToken: fresh.accessToken,
     refreshToken: fresh.refreshToken,
     expiresAt: fresh.expiresAt,

@@ -104,6 +104,11 @@ describe("amojo hosts (2.1, 6.1)", () => {
     ["example.kommo.com", "https://amojo.kommo.com"],
     ["example.amocrm.com", "https://amojo.kommo.com"],
   ])("%s -> %s", (domain, host) => {
-    expect(amojoBaseUrl(config, { domain })).toBe(host);
+    expect(amojoBaseUrl(config, { domain, settings: {} })).toBe(host);
+  });
+
+  it("a loopback account follows the platform its install recorded (1.3 `platform`)", () => {
+    expect(amojoBaseUrl(config, { domain: "127.0.0.1:4000", settings: { baseUrl: "http://127.0.0.1:4000", platform: "2" } })).toBe("https://amojo.kommo.com");
+    expect(amojoBaseUrl(config, { domain: "127.0.0.1:4000", settings: { baseUrl: "http://127.0.0.1:4000", platform: "1" } })).toBe("https://amojo.amocrm.ru");
   });
 });

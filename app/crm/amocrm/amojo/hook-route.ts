@@ -4,7 +4,7 @@ import { utf8 } from "../../../core/encoding.js";
 import { AppError, errorResponse } from "../../../core/errors.js";
 import { webhookQuarantine } from "../../../db/schema.js";
 import type { AppDeps, AppEnv } from "../../../deps.js";
-import { amojoChannelOf } from "./channel-config.js";
+import { amojoChannelOfScope } from "./channel-config.js";
 import { amojoHookSchema } from "./hook-payload.js";
 import { queueHookRefusal } from "./hook-refused.js";
 import { receiveAmojoHook } from "./hook-inbound.js";
@@ -44,7 +44,7 @@ async function quarantine(deps: AppDeps, body: string, contentType: string | und
  */
 export const amojoHookRoutes = new Hono<AppEnv>().post("/amocrm/amojo/:scope_id", hookBodyLimit, async (c) => {
   const deps = c.var.deps;
-  const channel = amojoChannelOf(deps.config);
+  const channel = amojoChannelOfScope(deps.config, c.req.param("scope_id"));
   if (!channel) throw new AppError("unavailable", "the amoCRM chat channel is not configured on this server");
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (!(await verifyHookSignature(channel.secret, raw, c.req.header("x-signature")))) {

@@ -40,5 +40,5 @@ export async function loadAmojoContext(deps: AmoCrmDeps, messageId: string, what
     ? await deps.db.select().from(conversations).where(eq(conversations.id, message.conversationId))
     : [];
   if (!conversation) throw new PermanentError(`message ${message.id} has no conversation`, "conversation_removed");
-  return { message, channel, binding, account, amojo: requireAmojoChannel(deps.config), conversation };
+  return { message, channel, binding, account, amojo: requireAmojoChannel(deps.config, account.portal), conversation };
 }

@@ -41,7 +41,7 @@ export function amojoAccount(deps: AmoCrmDeps, portal: AmoPortalRow): AmojoAccou
   }
   const amojoId = amoSettingsOf(portal).amojoId;
   if (!amojoId) throw new AmoCrmError("no_amojo_id", `amoCRM account ${portal.domain} has no amojo id yet: install the integration again`);
-  const channel = requireAmojoChannel(deps.config);
+  const channel = requireAmojoChannel(deps.config, portal);
   return { portal, amojoId, channelId: channel.channelId, client: new AmojoClient(deps, amojoBaseUrl(deps.config, portal), channel) };
 }
 
