@@ -1,6 +1,8 @@
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { isBlockedAddress } from "../../app/core/ssrf.js";
-import { guardedFetch } from "../../worker/node-fetch.js";
+import { guardedFetch, guardedLookup, pinnedFetch } from "../../worker/node-fetch.js";
+import { startFake } from "../support/fake-server.js";
 
 describe("Node's resolving SSRF guard", () => {
   const calls: string[] = [];
@@ -35,5 +37,43 @@ describe("Node's resolving SSRF guard", () => {
     ["2a00:1450:4010:c05::64", false],
   ])("classifies %s (blocked: %s)", (address, blocked) => {
     expect(isBlockedAddress(address, { allowLoopback: false })).toBe(blocked);
+  });
+});
+
+describe("Node's fetch resolves each connection through the guard (no DNS-rebinding window)", () => {
+  it("guardedLookup refuses a name whose addresses include a private one, at connect time", async () => {
+    const lookupFn = guardedLookup({ allowLoopback: false });
+    const result = await new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      lookupFn("localhost", { all: true }, (err, address) => resolve({ err, address })),
+    );
+    expect(result.err?.code).toBe("ESSRF");
+    expect(result.err?.message).toMatch(/private address/);
+  });
+
+  it("guardedLookup answers in the shape the socket asked for when the address is allowed", async () => {
+    const lookupFn = guardedLookup({ allowLoopback: true });
+    const single = await new Promise<{ err: unknown; address: unknown; family: unknown }>((resolve) =>
+      lookupFn("localhost", { family: 4 }, (err, address, family) => resolve({ err, address, family })),
+    );
+    expect(single).toEqual({ err: null, address: "127.0.0.1", family: 4 });
+    const all = await new Promise<unknown>((resolve) => lookupFn("localhost", { all: true, family: 4 }, (_err, address) => resolve(address)));
+    expect(all).toEqual([{ address: "127.0.0.1", family: 4 }]);
+  });
+
+  it("the real pinned fetch reaches an allowed loopback server and is refused one when loopback is not allowed", async () => {
+    const server = await startFake(new Hono().get("/ping", (c) => c.text("pong")));
+    try {
+      const port = new URL(server.url).port;
+      expect(await (await guardedFetch({ allowLoopback: true })(`http://localhost:${port}/ping`)).text()).toBe("pong");
+      await expect(guardedFetch({ allowLoopback: false })(`http://localhost:${port}/ping`)).rejects.toThrow(/private address/);
+      // the connection's own lookup refuses too, without the pre-check (what a re-resolving name would meet)
+      const refused = await pinnedFetch({ allowLoopback: false })(`http://localhost:${port}/ping`).then(
+        () => undefined,
+        (err: unknown) => err as Error & { cause?: { code?: string } },
+      );
+      expect(refused?.cause?.code).toBe("ESSRF");
+    } finally {
+      await server.close();
+    }
   });
 });
