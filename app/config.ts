@@ -144,3 +144,23 @@ export function loadConfig(env: Record<string, string | undefined>, runtime: Run
     runtime,
   };
 }
+
+/**
+ * Settings that load but are likely a mistake or a known limitation worth a line in the log at
+ * start (no secrets in the text).
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.OUTBOUND_ALLOW_LOOPBACK) {
+    warnings.push("OUTBOUND_ALLOW_LOOPBACK=true: outbound calls may reach loopback addresses; never use this in production");
+  }
+  if (config.AMOCRM_CHAT_CHANNEL_ID && !config.AMOCRM_CHAT_BOT_ID) {
+    warnings.push(
+      "AMOCRM_CHAT_BOT_ID is not set: messages typed on the owner's phone and API messages shown in amoCRM chats go in without the channel bot as their sender",
+    );
+  }
+  if ((config.AMOCRM_CHAT_CHANNEL_ID || config.KOMMO_CHAT_CHANNEL_ID) && !config.AMOCRM_CLIENT_ID && !config.KOMMO_CLIENT_ID) {
+    warnings.push("an amoCRM chat channel is set without AMOCRM_CLIENT_ID / AMOCRM_CLIENT_SECRET: no account can install the integration");
+  }
+  return warnings;
+}

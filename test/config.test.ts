@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../app/config.js";
+import { ConfigError, configWarnings, loadConfig } from "../app/config.js";
 import { TEST_ENCRYPTION_KEY } from "./support/deps.js";
 
 const base = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
@@ -99,5 +99,23 @@ describe("loadConfig", () => {
       "ENCRYPTION_KEY: is required on Workers (wrangler secret put ENCRYPTION_KEY)",
       "DATABASE_URL: is required on Workers (a Hyperdrive binding or a postgres:// URL)",
     ]);
+  });
+});
+
+describe("configWarnings", () => {
+  const load = (env: Record<string, string>) => loadConfig({ ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env }, "node");
+
+  it("a plain configuration has nothing to warn about", () => {
+    expect(configWarnings(load({}))).toEqual([]);
+    expect(configWarnings(load({ AMOCRM_CLIENT_ID: "id", AMOCRM_CLIENT_SECRET: "s", AMOCRM_CHAT_CHANNEL_ID: "c", AMOCRM_CHAT_CHANNEL_SECRET: "x", AMOCRM_CHAT_BOT_ID: "b" }))).toEqual([]);
+  });
+
+  it("names loopback, a chat channel without its bot, and a chat channel without integration keys, never a secret", () => {
+    const warnings = configWarnings(load({ OUTBOUND_ALLOW_LOOPBACK: "true", AMOCRM_CHAT_CHANNEL_ID: "c", AMOCRM_CHAT_CHANNEL_SECRET: "very-secret-value" }));
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(/^OUTBOUND_ALLOW_LOOPBACK=true/);
+    expect(warnings[1]).toMatch(/^AMOCRM_CHAT_BOT_ID is not set/);
+    expect(warnings[2]).toMatch(/without AMOCRM_CLIENT_ID/);
+    expect(warnings.join(" ")).not.toContain("very-secret-value");
   });
 });

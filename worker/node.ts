@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
-import { ConfigError, loadConfig } from "../app/config.js";
+import { ConfigError, configWarnings, loadConfig } from "../app/config.js";
 import { systemClock } from "../app/core/clock.js";
 import { createLogger } from "../app/core/logger.js";
 import { scheduleMaintenance } from "../app/core/maintenance.js";
@@ -43,9 +43,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   }
   const config = loadConfig(fullEnv, "node");
   const logger = createLogger(config.LOG_LEVEL);
-  if (config.OUTBOUND_ALLOW_LOOPBACK) {
-    logger.warn("OUTBOUND_ALLOW_LOOPBACK=true: outbound calls may reach loopback addresses; never use this in production");
-  }
+  for (const warning of configWarnings(config)) logger.warn(warning);
 
   const database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   try {
