@@ -22,6 +22,22 @@ export function frameAncestorOf(domain: string | undefined, protocol: string | u
 }
 
 /**
+ * Bitrix24's JS library for app frames (BX24.js: fitWindow, resizeWindow, reading the frame's
+ * auth), served by Bitrix24 itself. The page works without it; it is loaded only in a frame of a
+ * portal on the internet (https, a DNS name), never in one on an address of a private or test
+ * network, where it could not load anyway.
+ */
+export const BX24_SCRIPT_URL = "https://api.bitrix24.com/api/v1/";
+const BX24_ORIGIN = "https://api.bitrix24.com";
+
+export function loadsBx24(frameAncestor: string): boolean {
+  const m = /^https:\/\/([a-z0-9.-]+)(?::\d+)?$/.exec(frameAncestor);
+  if (!m) return false;
+  const host = m[1]!;
+  return host !== "localhost" && !/^[\d.]+$/.test(host) && host.includes(".");
+}
+
+/**
  * Headers of every settings answer. No X-Frame-Options: Bitrix24 shows the page in its iframe
  * (reference/bitrix24.md 0); frame-ancestors names the portal instead. The API is same-origin
  * (connect-src 'self'); the QR code is a data: image. no-store and no-referrer because the page
@@ -32,7 +48,8 @@ export function setSettingsPageHeaders(c: Context, nonce: string, frameAncestor:
     "Content-Security-Policy",
     [
       "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
+      // BX24.js comes from Bitrix24's own host and carries the nonce too
+      `script-src 'nonce-${nonce}'${loadsBx24(frameAncestor) ? ` ${BX24_ORIGIN}` : ""}`,
       `style-src 'nonce-${nonce}'`,
       "img-src data:",
       "connect-src 'self'",

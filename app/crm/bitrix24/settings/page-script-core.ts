@@ -31,9 +31,13 @@ function button(label, onClick, extraClass) {
 }
 
 function fit() {
-  // the page works without BX24.js; inside a frame that loaded it, let the slider follow our height
+  // the page works without BX24.js (loaded async, only in a real portal's frame); once it is
+  // there, the slider follows our height
   if (window.BX24 && typeof window.BX24.fitWindow === "function") window.BX24.fitWindow();
 }
+// BX24.js arrives after the first paint: fit once it has loaded
+const bx24Script = document.getElementById("cb-bx24");
+if (bx24Script) bx24Script.addEventListener("load", () => fit());
 
 class ApiError extends Error {
   constructor(code, message, field) {

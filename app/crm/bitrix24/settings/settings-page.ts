@@ -1,7 +1,7 @@
 import { html, raw } from "hono/html";
 import type { ChannelView } from "../../../core/admin-channels.js";
 import type { ErrorCode } from "../../../core/errors.js";
-import { embedJson } from "./frame-page-security.js";
+import { BX24_SCRIPT_URL, embedJson } from "./frame-page-security.js";
 import { type PageLanguage, type PageTexts, type TextKey, fillText } from "./page-texts.js";
 import { SETTINGS_PAGE_SCRIPT } from "./page-script.js";
 import { SETTINGS_PAGE_STYLES } from "./page-styles.js";
@@ -35,7 +35,7 @@ function documentHead(lang: string, title: string, nonce: string) {
 </head>`;
 }
 
-export function settingsPageHtml(boot: SettingsBoot, nonce: string) {
+export function settingsPageHtml(boot: SettingsBoot, nonce: string, bx24: boolean) {
   const texts = boot.texts;
   return html`${documentHead(boot.lang, texts.title, nonce)}
 <body>
@@ -64,6 +64,7 @@ ${boot.line === null ? "" : html`<p><strong>${fillText(texts.openLine, { line: b
 </section>
 <noscript><p>${texts.needsJs}</p></noscript>
 <script type="application/json" id="cb-boot">${embedJson(boot)}</script>
+${bx24 ? html`<script id="cb-bx24" async nonce="${nonce}" src="${BX24_SCRIPT_URL}"></script>` : ""}
 <script nonce="${nonce}">${raw(SETTINGS_PAGE_SCRIPT)}</script>
 </body>
 </html>`;

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../../deps.js";
 import { findActiveBindingsOfLine } from "../connector/binding.js";
 import { bitrix24BodyLimit } from "../routes/form-body.js";
 import { type ConnectorPlacement, connectorPlacementOf, openFrameSession } from "./frame-session.js";
-import { frameAncestorOf, newNonce, setSettingsPageHeaders } from "./frame-page-security.js";
+import { frameAncestorOf, loadsBx24, newNonce, setSettingsPageHeaders } from "./frame-page-security.js";
 import { pickLanguage, textsOf } from "./page-texts.js";
 import { errorPageHtml, type SettingsBoot, settingsPageHtml } from "./settings-page.js";
 
@@ -41,9 +41,10 @@ async function bootOf(c: Context<AppEnv>, frame: SettingsFrame): Promise<Setting
  */
 async function answerSettingsFrame(c: Context<AppEnv>, frame: SettingsFrame): Promise<Response> {
   const nonce = newNonce();
-  setSettingsPageHeaders(c, nonce, frameAncestorOf(c.req.query("DOMAIN"), c.req.query("PROTOCOL")));
+  const frameAncestor = frameAncestorOf(c.req.query("DOMAIN"), c.req.query("PROTOCOL"));
+  setSettingsPageHeaders(c, nonce, frameAncestor);
   try {
-    return c.html(settingsPageHtml(await bootOf(c, frame), nonce));
+    return c.html(settingsPageHtml(await bootOf(c, frame), nonce, loadsBx24(frameAncestor)));
   } catch (err) {
     const lang = pickLanguage(c.req.query("LANG"));
     const known = err instanceof AppError ? err : undefined;
