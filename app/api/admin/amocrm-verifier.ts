@@ -21,8 +21,12 @@ const userSchema = z.looseObject({
   rights: z.looseObject({ is_admin: z.boolean().optional() }).optional(),
 });
 
-/** Each session request costs one call to the account: a loop of requests must not spend its REST budget (5.7). */
-const SESSION_LIMIT = { limit: 20, windowMs: 60_000 };
+/**
+ * Each session request costs one call to the account: a loop of requests must not spend its REST
+ * budget (5.7). Counted per user: the widget asks for a session on every card page of every user
+ * (non-admins are refused), and those must not use up an administrator's turns.
+ */
+const SESSION_LIMIT = { limit: 10, windowMs: 60_000 };
 
 async function askUser(deps: AppDeps, portalId: string, userId: string): Promise<z.output<typeof userSchema> | null> {
   try {
@@ -50,8 +54,8 @@ export const amocrmSessionVerifier: AdminSessionVerifier<typeof widgetSchema> = 
   schema: widgetSchema,
   async verify(deps, input): Promise<AdminIdentity> {
     const token = await verifyWidgetToken(deps, input.amocrm_token);
-    const limit = await hitRateLimit(deps.db, `admin-session:amocrm:${token.accountId}`, SESSION_LIMIT, deps.clock.now());
-    if (!limit.allowed) throw new AppError("rate_limited", "Too many session requests for this account", { retryAfterMs: limit.retryAfterMs });
+    const limit = await hitRateLimit(deps.db, `admin-session:amocrm:${token.accountId}:${token.userId}`, SESSION_LIMIT, deps.clock.now());
+    if (!limit.allowed) throw new AppError("rate_limited", "Too many session requests for this user", { retryAfterMs: limit.retryAfterMs });
     const user = await askUser(deps, token.portal.id, token.userId);
     if (user?.rights?.is_admin !== true) throw new AppError("forbidden", "Only amoCRM account administrators can change the connector settings");
     return { portalId: token.portal.id, userId: token.userId };

@@ -161,3 +161,19 @@ describe.each(await backends())("admin API CORS for the amoCRM widget (%s)", (ba
     expect(res.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
   });
 });
+
+describe.each(await backends())("amoCRM widget session rate limit (%s)", (backend) => {
+  const h = new AmoAutomationHarness(backend);
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it("is counted per user: one user's card views cannot lock the administrator out", async () => {
+    const account = await h.seedAccount();
+    h.amo.setUser({ id: 42, name: "Seller", isAdmin: false });
+    const seller: number[] = [];
+    for (let i = 0; i < 11; i++) seller.push((await sessionRequest(h, await h.widgetToken(account.accountId, 42))).status);
+    expect(seller.slice(0, 10).every((s) => s === 403)).toBe(true);
+    expect(seller[10]).toBe(429);
+    expect((await sessionRequest(h, await h.widgetToken(account.accountId, 1))).status).toBe(200);
+  });
+});
