@@ -85,14 +85,33 @@ describe.each(await backends())("Open Lines connector: binding and client -> ope
     expect(send!.body.MESSAGES).toMatchObject([{ message: { text: "10" } }]);
   });
 
-  it("happy: a message the owner typed on the phone is not posted as the client's (no manager id to post it as)", async () => {
+  it("happy: a message the owner typed on the phone is shown in the line as the app's user, not as the client's; its echo is not sent back", async () => {
     const b = await h.boundChannel();
+    await h.clientWrites(b, "Пришлите договор", `PH${b.line}`);
+    await h.runJobs(2);
+    // `profile` with the app's token names the user who installed the app (1.4)
+    h.fake.answerNext("profile", { status: 200, body: { result: { ID: "1", ADMIN: true, NAME: "Anna" } } });
     const res = await h.app.request(`/hooks/wappi/${b.hookSecret}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(outgoingFromPhone) });
     expect(res.status).toBe(200);
     await h.runJobs(2);
-    expect(h.fake.callsOf("imconnector.send.messages").filter((c) => c.body.LINE === b.line)).toHaveLength(0);
+    const posted = h.fake
+      .callsOf("imconnector.send.messages")
+      .filter((c) => c.body.LINE === b.line)
+      .flatMap((c) => c.body.MESSAGES as Array<{ message: { text?: string; user_id?: string } }>)
+      .filter((m) => m.message.text === "Добрый день! Договор получили.");
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.message.user_id).toBe("1");
     const rows = await h.messagesOf(b.channel.id);
-    expect(rows.some((r) => r.origin === "phone")).toBe(true);
+    expect(rows.find((r) => r.origin === "phone")).toMatchObject({ direction: "out", status: "sent" });
+
+    // 10.3 [UNVERIFIED whether it happens]: Bitrix24 hands the post back as an operator message
+    const [conversation] = await h.conversationsOf(b.channel.id);
+    const echo = await h.event("ONIMCONNECTORMESSAGEADD", b.portal.memberId, b.portal.applicationToken, {
+      CONNECTOR: "chatbridge",
+      LINE: b.line,
+      MESSAGES: [{ im: { chat_id: conversation!.crmChatId, message_id: "99001" }, message: { user_id: "1", text: "Добрый день! Договор получили." }, chat: { id: conversation!.id } }],
+    });
+    expect(await echo.json()).toEqual({ ok: true, queued: 0, duplicates: 0, skipped: 1 });
   });
 
   it("error: the app uninstalled before delivery -> the job is dead-lettered at once, the portal is not called, later webhooks are refused", async () => {

@@ -2,28 +2,31 @@ import { hostMessageFile } from "../../../core/media.js";
 import type { AppDeps } from "../../../deps.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { sendToOpenLine } from "./client-message.js";
+import { appUserId } from "./mirror-outgoing.js";
 import { loadOpenLineContext } from "./message-context.js";
 
 /**
  * `crm.deliver_incoming`: a client's message (stored by core/messages/inbound.ts) goes into the
  * bound Open Line with `imconnector.send.messages` (3.1 step 4, 3.6).
  *
- * Messages the owner typed on the phone (origin "phone", direction "out") are not shown: 3.6/4
- * can post as a Bitrix24 manager only with a manager's user id (`message.user_id`, current docs
- * only), which a phone message does not have, and whether such a post comes back to us as
- * ONIMCONNECTORMESSAGEADD (and would be sent to the client again) is UNVERIFIED (3.10, 10.3).
+ * A message the owner typed on the phone (origin "phone", direction "out") is shown too, so the
+ * operators see the whole conversation: posted as the app's own Bitrix24 user (`message.user_id`,
+ * 3.6/4, current docs only), the way send_to_imol mirrors are. Whether Bitrix24 hands such a
+ * post back as ONIMCONNECTORMESSAGEADD is UNVERIFIED (3.10, 10.3); if it does, the operator
+ * event is recognised as that echo and not sent to the client (operator-messages.ts isMirrorEcho).
  */
 export async function deliverIncoming(deps: Bitrix24Deps & Pick<AppDeps, "files">, messageId: string): Promise<void> {
   const ctx = await loadOpenLineContext(deps, messageId);
   if (!ctx) return;
   const { message } = ctx;
-  if (message.direction !== "in") {
-    deps.logger.info("bitrix24: owner's phone message not shown in open lines", { message: message.id });
+  const fromPhone = message.direction === "out" && message.origin === "phone";
+  if (message.direction !== "in" && !fromPhone) {
+    deps.logger.info("bitrix24: outgoing message is not delivered as incoming", { message: message.id, origin: message.origin });
     return;
   }
   if (!message.body && !message.file) {
     // 3.6: text or files are required; an event we could not describe has neither
-    deps.logger.info("bitrix24: empty client message not shown in open lines", { message: message.id });
+    deps.logger.info("bitrix24: empty message not shown in open lines", { message: message.id });
     return;
   }
   // 3.6: Bitrix24 downloads files[].url itself: it gets our signed copy, not the provider's link
@@ -33,5 +36,6 @@ export async function deliverIncoming(deps: Bitrix24Deps & Pick<AppDeps, "files"
     date: message.createdAt,
     text: message.body,
     file: hosted ? { url: hosted.url, name: hosted.name, mime: hosted.mime } : null,
+    ...(fromPhone ? { operatorUserId: await appUserId(ctx.client) } : {}),
   });
 }

@@ -11,7 +11,7 @@ const PROVIDER_WAIT_MS = 5_000;
 /** `profile`: the user whose token the app holds (the admin who installed it), named in 1.4. */
 const profileSchema = z.looseObject({ ID: z.coerce.string().min(1) });
 
-async function appUserId(client: Bitrix24Client): Promise<string> {
+export async function appUserId(client: Bitrix24Client): Promise<string> {
   return (await client.call("profile", {}, profileSchema)).ID;
 }
 

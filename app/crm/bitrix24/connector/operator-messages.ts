@@ -1,4 +1,4 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, or } from "drizzle-orm";
 import { type Channel, findChannel } from "../../../core/channels.js";
 import { queueOutgoing } from "../../../core/messages/outgoing.js";
 import { peerFromKey } from "../../../core/peer.js";
@@ -43,10 +43,11 @@ async function findClient(db: Db, channelId: string, m: OperatorMessage): Promis
 }
 
 /**
- * 4: whether a message posted as a manager (how we mirror webhook API sends) comes back as
- * ONIMCONNECTORMESSAGEADD is UNVERIFIED. If it does, it must not reach the client a second
- * time (3.10 "Echo loops"): an operator text equal to a send_to_imol message of the same client
- * from the last minutes (after the operator signature, if any) is taken for that echo.
+ * 4: whether a message posted as a manager (how we mirror webhook API sends and show what the
+ * owner typed on the phone) comes back as ONIMCONNECTORMESSAGEADD is UNVERIFIED. If it does, it
+ * must not reach the client a second time (3.10 "Echo loops"): an operator text equal to a
+ * send_to_imol or phone message of the same client from the last minutes (after the operator
+ * signature, if any) is taken for that echo.
  */
 async function isMirrorEcho(db: Db, conversationId: string, text: string, now: Date): Promise<boolean> {
   if (text === "") return false;
@@ -56,7 +57,7 @@ async function isMirrorEcho(db: Db, conversationId: string, text: string, now: D
     .where(
       and(
         eq(messages.conversationId, conversationId),
-        eq(messages.sendToImol, true),
+        or(eq(messages.sendToImol, true), eq(messages.origin, "phone")),
         gt(messages.createdAt, new Date(now.getTime() - ECHO_WINDOW_MS)),
       ),
     );
