@@ -6,8 +6,6 @@
  */
 export const PAGE_MESSAGES_SCRIPT = String.raw`
 const MESSAGES_PAGE_SIZE = 50;
-/** The newest messages of a channel searched for a retried row; older rows use the retry's answer. */
-const RETRIED_ROW_WINDOW = 200;
 
 const messageFilters = { channel: "", status: "" };
 /** A retry's answer per message id, kept across re-renders of the row. */
@@ -116,13 +114,13 @@ function renderMessageView(view) {
 }
 
 /**
- * The row as the API has it now (queued again, or already sent by a quick pump). The list has
- * no lookup by id, so the channel's newest messages are searched; past them the retry's answer
- * stands in: a retried dead send is put back to queued with its job (dead-job-retry.ts).
+ * The row as the API has it now (queued again, or already sent by a quick pump), read by its id;
+ * if that read fails, the retry's answer stands in: a retried dead send is put back to queued
+ * with its job (dead-job-retry.ts).
  */
 async function freshMessage(message, job) {
   try {
-    const page = await api("GET", "/messages?" + new URLSearchParams({ channel: message.channel_id, limit: String(RETRIED_ROW_WINDOW) }).toString());
+    const page = await api("GET", "/messages?" + new URLSearchParams({ id: message.id }).toString());
     const found = page.messages.find((m) => m.id === message.id);
     if (found) return found;
   } catch (err) {
