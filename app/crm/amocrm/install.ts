@@ -10,7 +10,7 @@ import { AMOJO_RECONNECT_JOB } from "./amojo/jobs.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { AmoCrmError, AmoCrmRetryableError } from "./errors.js";
 import { requestAmoTokens } from "./oauth.js";
-import { type AmoPlatform, platformOfCode } from "./platform.js";
+import { type IntegrationKeys, integrationKeysFor, platformOfCode } from "./platform.js";
 import { type AmoPortalRow, type AmoPortalSettings, amocrmTokenContext, findAmoAccount } from "./portal.js";
 import { type AmoFreshTokens, encryptAmoTokens } from "./tokens.js";
 
@@ -47,7 +47,9 @@ export async function installAmoAccount(
   if (!referred) throw new AppError("invalid_parameter", "referer: not an amoCRM or Kommo account host", { field: "referer" });
   // 1.3: a loopback fake's host says nothing about its platform; the redirect's `platform` does
   const platformCode = referred.subdomain === undefined && (grant.platform === "1" || grant.platform === "2") ? grant.platform : referred.platform;
-  const tokens = await exchangeCode(deps, referred.baseUrl, platformOfCode(platformCode, referred.host), grant.code);
+  const keys = integrationKeysFor(deps.config, platformOfCode(platformCode, referred.host));
+  if (!keys) throw new AppError("unavailable", "amoCRM is not configured on this server (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET)");
+  const tokens = await exchangeCode(deps, referred.baseUrl, keys, grant.code);
   const account = await readAccount(deps, referred.baseUrl, tokens.accessToken);
   const host = movedHost(referred, account, deps.config.OUTBOUND_ALLOW_LOOPBACK);
   const accountId = String(account.id);
@@ -58,6 +60,7 @@ export async function installAmoAccount(
     baseUrl: host.baseUrl,
     amojoId: account.amojo_id,
     platform: platformCode,
+    clientId: keys.clientId,
     subdomain: host.subdomain ?? account.subdomain,
     dpSecretEnc: await deps.keyring.encrypt(generateToken(), amocrmTokenContext(accountId, "dp_secret")),
   };
@@ -95,9 +98,9 @@ export async function installAmoAccount(
   return { row, reinstall: existing !== undefined };
 }
 
-async function exchangeCode(deps: AmoCrmDeps, baseUrl: string, platform: AmoPlatform, code: string): Promise<AmoFreshTokens> {
+async function exchangeCode(deps: AmoCrmDeps, baseUrl: string, keys: IntegrationKeys, code: string): Promise<AmoFreshTokens> {
   try {
-    return await requestAmoTokens(deps, baseUrl, platform, { grant_type: "authorization_code", code });
+    return await requestAmoTokens(deps, baseUrl, keys, { grant_type: "authorization_code", code });
   } catch (err) {
     if (err instanceof AmoCrmRetryableError) throw new AppError("unavailable", "The amoCRM account could not be reached to finish the install: try again");
     if (err instanceof AmoCrmError && err.code === "not_configured") throw new AppError("unavailable", err.message);

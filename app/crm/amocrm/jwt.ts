@@ -6,7 +6,7 @@ import { timingSafeEqual } from "../../core/tokens.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { amoRedirectUri } from "./oauth.js";
 import { type AmoPlatform, allIntegrationKeys, type IntegrationKeys, platformOf } from "./platform.js";
-import { type AmoPortalRow, findAmoAccount } from "./portal.js";
+import { type AmoPortalRow, amoSettingsOf, findAmoAccount } from "./portal.js";
 
 /**
  * amoCRM's disposable JWTs (reference/amocrm.md 4.2, 4.3), signed with our client_secret:
@@ -144,8 +144,17 @@ async function verifyWithKeys(deps: Pick<AmoCrmDeps, "config" | "clock">, token:
   throw refusal ?? new TokenRefused("no key verified the token");
 }
 
-/** The account must be on a platform the verifying keys serve: a Kommo token does not open an amoCRM account. */
+/**
+ * The token's keys must be the account's: those of the integration it installed when recorded
+ * (settings.clientId), else keys serving its platform. A Kommo token does not open an amoCRM
+ * account, nor the other way round.
+ */
 function assertServed(keys: ServingKeys, portal: AmoPortalRow): void {
+  const installedWith = amoSettingsOf(portal).clientId;
+  if (installedWith !== undefined) {
+    if (keys.clientId !== installedWith) throw new TokenRefused("the token's integration is not the one the account installed");
+    return;
+  }
   if (!keys.serves.includes(platformOf(portal))) throw new TokenRefused(`the token's integration does not serve ${platformOf(portal)} accounts`);
 }
 

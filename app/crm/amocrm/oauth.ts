@@ -5,7 +5,7 @@ import type { Db } from "../../db/index.js";
 import { portals } from "../../db/schema.js";
 import { assertAccountBaseUrl } from "./account-host.js";
 import type { AmoCrmDeps } from "./deps.js";
-import { type AmoPlatform, type IntegrationKeys, integrationKeysFor } from "./platform.js";
+import { type AmoPlatform, type IntegrationKeys, integrationKeysOfAccount } from "./platform.js";
 import { AmoCrmError, AmoCrmReinstallNeededError, AmoCrmRetryableError } from "./errors.js";
 import { type AmoAuth, type AmoFreshTokens, decryptAmoAuth, lockAmoPortal, markAmoNeedsReinstall, storeAmoTokens } from "./tokens.js";
 
@@ -34,9 +34,9 @@ export function amoRedirectUri(config: Pick<Config, "AMOCRM_REDIRECT_URI" | "PUB
   return config.AMOCRM_REDIRECT_URI ?? `${config.PUBLIC_URL}/amocrm/oauth`;
 }
 
-/** The integration keys for accounts of `platform` (platform.ts); none configured is `not_configured`. */
-export function amoClientCredentials(config: Config, platform: AmoPlatform): IntegrationKeys {
-  const keys = integrationKeysFor(config, platform);
+/** The integration keys for an account (platform.ts); none configured is `not_configured`. */
+export function amoClientCredentials(config: Config, account: { platform: AmoPlatform; clientId?: string | undefined }): IntegrationKeys {
+  const keys = integrationKeysOfAccount(config, account);
   if (!keys) throw new AmoCrmError("not_configured", "AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET (or KOMMO_* for Kommo) are needed to talk to amoCRM");
   return keys;
 }
@@ -49,10 +49,10 @@ export function amoClientCredentials(config: Config, platform: AmoPlatform): Int
 export async function requestAmoTokens(
   deps: Pick<AmoCrmDeps, "config" | "fetch" | "clock">,
   baseUrl: string,
-  platform: AmoPlatform,
+  keys: IntegrationKeys,
   grant: AmoGrant,
 ): Promise<AmoFreshTokens> {
-  const { clientId, clientSecret } = amoClientCredentials(deps.config, platform);
+  const { clientId, clientSecret } = keys;
   const base = assertAccountBaseUrl(baseUrl, deps.config.OUTBOUND_ALLOW_LOOPBACK).baseUrl;
   let res: Response;
   try {
@@ -163,7 +163,8 @@ async function refreshUnderLease(deps: AmoCrmDeps, portalId: string, staleAccess
 /** 1.4 refresh grant; a refused refresh token (spent, revoked, 3 months unused) only a reinstall replaces. */
 async function exchangeRefreshToken(deps: AmoCrmDeps, current: AmoAuth): Promise<AmoFreshTokens> {
   try {
-    return await requestAmoTokens(deps, current.baseUrl, current.platform, { grant_type: "refresh_token", refresh_token: current.refreshToken });
+    const keys = amoClientCredentials(deps.config, current);
+    return await requestAmoTokens(deps, current.baseUrl, keys, { grant_type: "refresh_token", refresh_token: current.refreshToken });
   } catch (err) {
     if (err instanceof AmoCrmError && err.code === "oauth_refused") throw new AmoCrmReinstallNeededError("token_revoked", err.message, err.status);
     throw err;

@@ -46,6 +46,16 @@ export function integrationKeysFor(config: KeyConfig, platform: AmoPlatform): In
 }
 
 /**
+ * The keys of a stored account: those of the integration it installed (settings.clientId), as
+ * long as they are configured, so adding the KOMMO_* keys later does not move accounts installed
+ * through the amoCRM registration; else those of its platform.
+ */
+export function integrationKeysOfAccount(config: KeyConfig, account: { platform: AmoPlatform; clientId?: string | undefined }): IntegrationKeys | undefined {
+  const stored = account.clientId ? allIntegrationKeys(config).find((k) => k.clientId === account.clientId) : undefined;
+  return stored ? { platform: account.platform, clientId: stored.clientId, clientSecret: stored.clientSecret } : integrationKeysFor(config, account.platform);
+}
+
+/**
  * Every configured set of keys, each once, with the platforms it serves: what a token or hook
  * that does not say its platform up front is checked against.
  */

@@ -22,6 +22,8 @@ export const amoPortalSettingsSchema = z.looseObject({
   subdomain: z.string().optional(),
   /** "1" amocrm.ru, "2" kommo.com / amocrm.com (OAuth redirect `platform`) */
   platform: z.string().optional(),
+  /** the integration (client id) the account granted access to: its keys refresh the tokens and verify its widget tokens */
+  clientId: z.string().optional(),
   /** Digital Pipeline secret (encrypted, context `amocrm:<account>:dp_secret`), filled into DP action settings by the widget */
   dpSecretEnc: z.string().optional(),
 });

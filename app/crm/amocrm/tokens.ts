@@ -13,8 +13,9 @@ export interface AmoAuth {
   accountId: string;
   /** `https://example.amocrm.ru` */
   baseUrl: string;
-  /** which registration's keys refresh the tokens (platform.ts) */
+  /** which registration's keys refresh the tokens (platform.ts integrationKeysOfAccount) */
   platform: AmoPlatform;
+  clientId?: string;
   accessToken: string;
   refreshToken: string;
   expiresAt: Date | null;
@@ -38,6 +39,11 @@ export async function lockAmoPortal(tx: Db, portalId: string): Promise<AmoPortal
   return row;
 }
 
+function clientIdOf(row: AmoPortalRow): { clientId?: string } {
+  const clientId = amoSettingsOf(row).clientId;
+  return clientId ? { clientId } : {};
+}
+
 /** Decrypts a row's tokens; an account that is not active, or has none, can only be fixed by a reinstall. */
 export async function decryptAmoAuth(keyring: Keyring, row: AmoPortalRow): Promise<AmoAuth> {
   if (row.status !== "active" || !row.accessTokenEnc || !row.refreshTokenEnc) {
@@ -51,6 +57,7 @@ export async function decryptAmoAuth(keyring: Keyring, row: AmoPortalRow): Promi
     accountId: row.externalId,
     baseUrl: amoSettingsOf(row).baseUrl,
     platform: platformOf(row),
+    ...clientIdOf(row),
     accessToken: await keyring.decrypt(row.accessTokenEnc, amocrmTokenContext(row.externalId, "access")),
     refreshToken: await keyring.decrypt(row.refreshTokenEnc, amocrmTokenContext(row.externalId, "refresh")),
     expiresAt: row.tokenExpiresAt,
@@ -82,6 +89,7 @@ export async function storeAmoTokens(db: Db, keyring: Keyring, row: AmoPortalRow
     accountId: row.externalId,
     baseUrl: amoSettingsOf(row).baseUrl,
     platform: platformOf(row),
+    ...clientIdOf(row),
     accessToken: fresh.accessToken,
     refreshToken: fresh.refreshToken,
     expiresAt: fresh.expiresAt,

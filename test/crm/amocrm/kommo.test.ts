@@ -1,4 +1,6 @@
 import { SignJWT } from "jose";
+import { z } from "zod";
+import { AmoCrmClient } from "../../../app/crm/amocrm/client.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnectSignature } from "../../../app/crm/amocrm/disconnect.js";
 import { allIntegrationKeys, integrationKeysFor, platformOf } from "../../../app/crm/amocrm/platform.js";
@@ -125,5 +127,34 @@ describe.each(await backends())("a Kommo account with its own registration (%s)"
     expect(foreign.status).toBe(401);
     const own = await h.app.request("/api/session", { method: "POST", headers: { "x-auth-token": await sign(KOMMO.clientSecret, KOMMO.clientId) } });
     expect(own.status).toBe(200);
+  });
+});
+describe.each(await backends())("Kommo keys added after Kommo accounts were installed (%s)", (backend) => {
+  const h = new AmoHarness(backend);
+  beforeAll(() => h.start({ PUBLIC_URL }));
+  afterAll(() => h.close());
+
+  it("accounts installed through the amoCRM registration keep refreshing and opening sessions with its keys", async () => {
+    // installed while only the AMOCRM_* keys were configured (the fake account knows those)
+    const fake = await h.account();
+    expect((await h.redirect({ code: fake.issueCode(), referer: fake.host, from_widget: "1", platform: "2" })).status).toBe(200);
+    const row = (await h.row(fake))!;
+    expect(row.settings).toMatchObject({ platform: "2", clientId: h.deps.config.AMOCRM_CLIENT_ID });
+
+    const later = await h.appWith({ PUBLIC_URL, KOMMO_CLIENT_ID: KOMMO.clientId, KOMMO_CLIENT_SECRET: KOMMO.clientSecret });
+    await h.expireTokens(fake, row);
+    const answer = await new AmoCrmClient(later.deps, row.id).request("GET", "/api/v4/account", undefined, z.looseObject({ id: z.number() }));
+    expect(answer).toMatchObject({ id: fake.accountId });
+    expect((await h.row(fake))!.status).toBe("active");
+
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const token = await new SignJWT({ account_id: fake.accountId, user_id: 1, client_uuid: fake.clientId })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(fake.url)
+      .setAudience(PUBLIC_URL)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 1800)
+      .sign(new TextEncoder().encode(fake.clientSecret));
+    expect((await later.app.request("/api/session", { method: "POST", headers: { "x-auth-token": token } })).status).toBe(200);
   });
 });

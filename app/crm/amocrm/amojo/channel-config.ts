@@ -37,9 +37,15 @@ export function amojoChannelOfScope(config: Config, scopeId: string): AmojoChann
 
 export const CHANNEL_NOT_CONFIGURED = "amocrm_chat_not_configured";
 
-/** The registered channel, for jobs: without one nothing can be sent, and retrying does not change that. */
-export function requireAmojoChannel(config: Config, portal: Pick<AmoPortalRow, "domain" | "settings">): AmojoChannel {
-  const channel = amojoChannelFor(config, platformOf(portal));
+/**
+ * The registered channel, for jobs: without one nothing can be sent, and retrying does not
+ * change that. A known scope (a binding's) names the channel it was connected with (2.3 scope
+ * ids start with the channel id), which stays the one to sign for even after the KOMMO_* keys
+ * were added; a new connection takes the channel of the account's platform.
+ */
+export function requireAmojoChannel(config: Config, portal: Pick<AmoPortalRow, "domain" | "settings">, scopeId?: string): AmojoChannel {
+  const configured = [amojoChannelFor(config, "amocrm"), amojoChannelFor(config, "kommo")].filter((c): c is AmojoChannel => c !== undefined);
+  const channel = (scopeId ? configured.find((c) => scopeId.startsWith(`${c.channelId}_`)) : undefined) ?? amojoChannelFor(config, platformOf(portal));
   if (!channel) {
     throw new AmoCrmError(
       CHANNEL_NOT_CONFIGURED,

@@ -54,7 +54,7 @@ export function registerHookRefusedJob(registry: JobRegistry, deps: AmoCrmDeps):
     async handle({ amojoId, scopeId, amojoMessageId, reason }) {
       const portal = await accountByAmojoId(deps, amojoId);
       if (!portal) return deps.logger.info("amocrm: refused hook of an account no longer installed", { scope: scopeId });
-      const account = amojoAccount(deps, portal);
+      const account = amojoAccount(deps, portal, scopeId);
       const path = `/v2/origin/custom/${encodeURIComponent(scopeId)}/${encodeURIComponent(amojoMessageId)}/delivery_status`;
       const error = `chatbridge could not send this message: ${reason}`.slice(0, 300);
       await account.client.call("POST", path, { msgid: amojoMessageId, status_code: -1, delivery_status: -1, error_code: 905, error }, z.unknown());

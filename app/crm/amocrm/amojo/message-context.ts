@@ -35,10 +35,10 @@ export async function loadAmojoContext(deps: AmoCrmDeps, messageId: string, what
     deps.logger.info(`amocrm: channel not bound to amojo, ${what} skipped`, { message: message.id, channel: channel.id });
     return undefined;
   }
-  const account = amojoAccount(deps, await amoPortalOfChannel(deps.db, channel));
+  const account = amojoAccount(deps, await amoPortalOfChannel(deps.db, channel), binding.lineId);
   const [conversation] = message.conversationId
     ? await deps.db.select().from(conversations).where(eq(conversations.id, message.conversationId))
     : [];
   if (!conversation) throw new PermanentError(`message ${message.id} has no conversation`, "conversation_removed");
-  return { message, channel, binding, account, amojo: requireAmojoChannel(deps.config, account.portal), conversation };
+  return { message, channel, binding, account, amojo: requireAmojoChannel(deps.config, account.portal, binding.lineId), conversation };
 }

@@ -35,13 +35,13 @@ export interface AmojoAccount {
  * The account behind a portal row, usable for amojo: installed (an uninstall disconnects the
  * channel, 2.3), with the amojo id the install stored (5.1) and a configured chat channel.
  */
-export function amojoAccount(deps: AmoCrmDeps, portal: AmoPortalRow): AmojoAccount {
+export function amojoAccount(deps: AmoCrmDeps, portal: AmoPortalRow, scopeId?: string): AmojoAccount {
   if (portal.status !== "active") {
     throw new AmoCrmReinstallNeededError("reinstall_needed", `amoCRM account ${portal.domain} is ${portal.status}: install the integration again`);
   }
   const amojoId = amoSettingsOf(portal).amojoId;
   if (!amojoId) throw new AmoCrmError("no_amojo_id", `amoCRM account ${portal.domain} has no amojo id yet: install the integration again`);
-  const channel = requireAmojoChannel(deps.config, portal);
+  const channel = requireAmojoChannel(deps.config, portal, scopeId);
   return { portal, amojoId, channelId: channel.channelId, client: new AmojoClient(deps, amojoBaseUrl(deps.config, portal), channel) };
 }
 
@@ -82,8 +82,8 @@ export async function disconnectAccount(account: AmojoAccount): Promise<void> {
 
 /**
  * Connects a channel of an amoCRM account to the account's one scope (2.3) and records the
- * binding. All channels of an account share the scope: each one is a source of it
- * (`source.external_id` = channel id, 2.5), so binding one never unbinds another.
+ * binding. All channels of an account share the scope (our conversation ids name the channel,
+ * conversation-ids.ts), so binding one never unbinds another.
  */
 export async function bindChannelToAmojo(deps: AmoCrmDeps, channel: Channel): Promise<LineBinding> {
   const account = amojoAccount(deps, await amoPortalOfChannel(deps.db, channel));
