@@ -104,14 +104,19 @@ describe.each(await backends())("Open Lines connector: binding and client -> ope
     const rows = await h.messagesOf(b.channel.id);
     expect(rows.find((r) => r.origin === "phone")).toMatchObject({ direction: "out", status: "sent" });
 
-    // 10.3 [UNVERIFIED whether it happens]: Bitrix24 hands the post back as an operator message
+    // 10.3 [UNVERIFIED whether it happens]: Bitrix24 hands the post back as an operator message by the app's user
     const [conversation] = await h.conversationsOf(b.channel.id);
-    const echo = await h.event("ONIMCONNECTORMESSAGEADD", b.portal.memberId, b.portal.applicationToken, {
-      CONNECTOR: "chatbridge",
-      LINE: b.line,
-      MESSAGES: [{ im: { chat_id: conversation!.crmChatId, message_id: "99001" }, message: { user_id: "1", text: "Добрый день! Договор получили." }, chat: { id: conversation!.id } }],
-    });
-    expect(await echo.json()).toEqual({ ok: true, queued: 0, duplicates: 0, skipped: 1 });
+    const operatorWrites = (imId: string, userId: string) =>
+      h.event("ONIMCONNECTORMESSAGEADD", b.portal.memberId, b.portal.applicationToken, {
+        CONNECTOR: "chatbridge",
+        LINE: b.line,
+        MESSAGES: [{ im: { chat_id: conversation!.crmChatId, message_id: imId }, message: { user_id: userId, text: "Добрый день! Договор получили." }, chat: { id: conversation!.id } }],
+      });
+    h.fake.answerNext("profile", { status: 200, body: { result: { ID: "1", ADMIN: true, NAME: "Anna" } } });
+    expect(await (await operatorWrites("99001", "1")).json()).toEqual({ ok: true, queued: 0, duplicates: 0, skipped: 1 });
+    // an operator (another user) writing the same words is a real message
+    h.fake.answerNext("profile", { status: 200, body: { result: { ID: "1", ADMIN: true, NAME: "Anna" } } });
+    expect(await (await operatorWrites("99002", "27")).json()).toEqual({ ok: true, queued: 1, duplicates: 0, skipped: 0 });
   });
 
   it("error: the app uninstalled before delivery -> the job is dead-lettered at once, the portal is not called, later webhooks are refused", async () => {

@@ -9,11 +9,13 @@ import type { OutgoingContent } from "../../../providers/types.js";
 import type { BracketObject } from "../bracket-form.js";
 import { parseForm } from "../install.js";
 import type { PortalRow } from "../portal-auth.js";
+import { Bitrix24Client } from "../client.js";
 import { bbcodeToMessenger } from "./bbcode.js";
 import { findActiveBindingsOfLine } from "./binding.js";
 import type { Conversation } from "./client-message.js";
 import { isOurConnector } from "./connector-id.js";
 import { messageAddEventSchema, type OperatorMessage } from "./event-payloads.js";
+import { appUserId } from "./mirror-outgoing.js";
 
 export interface OperatorMessagesResult {
   ignored?: string;
@@ -47,11 +49,13 @@ async function findClient(db: Db, channelId: string, m: OperatorMessage): Promis
  * owner typed on the phone) comes back as ONIMCONNECTORMESSAGEADD is UNVERIFIED. If it does, it
  * must not reach the client a second time (3.10 "Echo loops"): an operator text equal to a
  * send_to_imol or phone message of the same client from the last minutes (after the operator
- * signature, if any) is taken for that echo.
+ * signature, if any, and our vote escape) is taken for that echo, when the event names the
+ * app's own user as its author (we post as that user) or names no author at all. A real
+ * operator who happens to write the same words is another user and goes through.
  */
-async function isMirrorEcho(db: Db, conversationId: string, text: string, now: Date): Promise<boolean> {
+async function isMirrorEcho(deps: AppDeps, portal: PortalRow, conversationId: string, m: OperatorMessage, text: string, now: Date): Promise<boolean> {
   if (text === "") return false;
-  const recent = await db
+  const recent = await deps.db
     .select({ body: messages.body })
     .from(messages)
     .where(
@@ -61,7 +65,13 @@ async function isMirrorEcho(db: Db, conversationId: string, text: string, now: D
         gt(messages.createdAt, new Date(now.getTime() - ECHO_WINDOW_MS)),
       ),
     );
-  return recent.some((r) => r.body !== null && (text === r.body || text.endsWith(`\n${r.body}`)));
+  const plain = text.replace(/\u200b/g, "");
+  if (!recent.some((r) => r.body !== null && (plain === r.body || plain.endsWith(`\n${r.body}`)))) return false;
+  const author = m.message.user_id;
+  if (!author) return true;
+  // the app's user could not be read: the matching text within minutes decides, as without an author
+  const appUser = await appUserId(new Bitrix24Client(deps, portal.externalId)).catch(() => undefined);
+  return appUser === undefined || appUser === author;
 }
 
 /** Text first, then one message per file (3.7: a message may carry both). */
@@ -113,10 +123,12 @@ export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, fo
       // the IM chat id is what delivery acks name (3.8)
       await deps.db.update(conversations).set({ crmChatId: m.im.chat_id, updatedAt: now }).where(eq(conversations.id, client.id));
     }
-    const contents = contentsOf(m);
-    if (contents[0]?.type === "text" && (await isMirrorEcho(deps.db, client.id, contents[0].text, now))) {
+    let contents = contentsOf(m);
+    if (contents[0]?.type === "text" && (await isMirrorEcho(deps, portal, client.id, m, contents[0].text, now))) {
+      // only the echoed text is dropped: files of the same post still go to the client
+      contents = contents.slice(1);
       result.skipped++;
-      continue;
+      if (contents.length === 0) continue;
     }
     const baseKey = `b24:${portal.externalId}:${m.im.message_id}`;
     let fileIndex = 0;
