@@ -26,19 +26,37 @@ function contentOf(message: Message): OutgoingContent {
   return { type: "text", text: message.body ?? "" };
 }
 
+const PROGRESS_WRITE_TRIES = 3;
+const PROGRESS_RETRY_MS = 250;
+
 /**
  * The message's durable send progress (SendRequest.progress): each part is written to the row
  * as soon as the provider took it. The send job holds the message's lease, so it is the only
- * writer while it runs.
+ * writer while it runs. A part the provider took but the row could not record (after a few
+ * tries) ends the send for good: a retry would send that part again, and a partial message is
+ * better shown as failed than the client getting a part twice.
  */
-function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message): SendProgress {
+export function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message): SendProgress {
   const parts: Array<string | null> = [...(message.sendProgress ?? [])];
   return {
     parts,
     async record(index, providerId) {
       while (parts.length < index) parts.push(null);
       parts[index] = providerId;
-      await deps.db.update(messages).set({ sendProgress: [...parts] }).where(eq(messages.id, message.id));
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await deps.db.update(messages).set({ sendProgress: [...parts] }).where(eq(messages.id, message.id));
+          return;
+        } catch (err) {
+          if (attempt >= PROGRESS_WRITE_TRIES) {
+            throw new PermanentError(
+              `part ${index + 1} was sent but could not be recorded (${err instanceof Error ? err.message : String(err)}); not retried, so no part goes twice`,
+              "progress_unsaved",
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, PROGRESS_RETRY_MS * attempt));
+        }
+      }
     },
   };
 }
