@@ -7,27 +7,33 @@ import { timingSafeEqual } from "../../core/tokens.js";
 import { adminSessions, portals } from "../../db/schema.js";
 import { enqueueJob } from "../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../core/outbox/registry.js";
+import { hitRateLimit } from "../../core/rate-limit.js";
 import { AmoCrmClient } from "./client.js";
 import type { AmoCrmDeps } from "./deps.js";
-import { AmoCrmReinstallNeededError } from "./errors.js";
+import { AmoCrmReinstallNeededError, AmoCrmRetryableError } from "./errors.js";
 import { allIntegrationKeys } from "./platform.js";
 import { type AmoPortalRow, findAmoAccount } from "./portal.js";
 
 /** Looks again this much later when the account still answered at hook time (the hook may precede the revocation). */
 export const DISCONNECT_RECHECK_JOB = "amocrm.disconnect_recheck";
 const RECHECK_DELAY_MS = 2 * 60_000;
+/** amoCRM sends one hook per disconnect; more than a few a minute for one account are replays. */
+const DISCONNECT_HOOK_LIMIT = { limit: 3, windowMs: 60_000 };
 
-export type AccessCheck = "revoked" | "live" | "unknown";
+export type AccessCheck = "revoked" | "live" | "unknown" | "unusable";
 
 /**
  * Whether the integration's access to the account is really gone. The disconnect hook's
  * signature covers only `client_uuid|account_id` (1.5): it never changes, so a URL seen once in
  * a log could be replayed to destroy the account's channels at any time. What cannot be replayed
  * is amoCRM's own answer: with access revoked the account refuses our tokens (1.4 "revoked →
- * 401", and the refresh fails). "unknown" when amoCRM cannot be asked right now.
+ * 401", and the refresh fails). "unknown" when amoCRM cannot be asked right now; "unusable"
+ * when our own tokens died earlier (needs_reinstall): amoCRM cannot tell us anything then, and
+ * a replayed hook must not retire the channels of an account that only needs a reinstall.
  */
 export async function checkAccountAccess(deps: AmoCrmDeps, row: AmoPortalRow): Promise<AccessCheck> {
-  if (row.status !== "active" || row.accessTokenEnc === null) return "revoked";
+  if (row.status === "uninstalled") return "revoked";
+  if (row.status !== "active" || row.accessTokenEnc === null) return "unusable";
   try {
     await new AmoCrmClient(deps, row.id).request("GET", "/api/v4/account", undefined, z.looseObject({ id: z.unknown() }));
     return "live";
@@ -116,12 +122,19 @@ export async function handleDisconnectHook(deps: AmoCrmDeps, accountId: string):
     deps.logger.info("amocrm: disconnect hook for an account never installed here", { account_id: accountId });
     return "unknown_account";
   }
+  const now = deps.clock.now();
+  // every hook costs a call to the account: a replayed URL must not spend its REST budget
+  const turn = await hitRateLimit(deps.db, `amocrm-disconnect:${accountId}`, DISCONNECT_HOOK_LIMIT, now);
+  if (!turn.allowed) return "unconfirmed";
   const access = await checkAccountAccess(deps, row);
   if (access === "revoked") {
     await disconnectAmoAccount(deps, accountId);
     return "disconnected";
   }
-  const now = deps.clock.now();
+  if (access === "unusable") {
+    deps.logger.warn("amocrm: disconnect hook for an account whose tokens are already dead: left as it is (reinstall or remove its channels)", { account_id: accountId });
+    return "unconfirmed";
+  }
   await enqueueJob(
     deps.db,
     {
@@ -146,6 +159,8 @@ export function registerDisconnectRecheckJob(registry: JobRegistry, deps: AmoCrm
       if (!row) return;
       const access = await checkAccountAccess(deps, row);
       if (access === "revoked") await disconnectAmoAccount(deps, accountId);
+      // amoCRM could not be asked: try again later rather than lose a real disconnect
+      else if (access === "unknown") throw new AmoCrmRetryableError("unconfirmed", `amoCRM account ${accountId} could not be asked whether access is revoked`, RECHECK_DELAY_MS);
       else deps.logger.info("amocrm: account still grants access after a disconnect hook: left installed", { account_id: accountId, access });
     },
   });

@@ -116,6 +116,21 @@ describe.each(await backends())("GET /amocrm/disconnect (%s)", (backend) => {
     expect(ch!.deletedAt).not.toBeNull();
   });
 
+  it("security: a hook for an account whose tokens already died (needs_reinstall) leaves its channels alone; a burst of hooks is not probed each time", async () => {
+    const { row, channel } = await busyAccount();
+    await h.t.db.update(portals).set({ status: "needs_reinstall" }).where(eq(portals.id, row.id));
+    expect(await (await hook(await signed(row.externalId))).json()).toEqual({ ok: true, ignored: "unconfirmed" });
+    const [ch] = await h.t.db.select().from(channels).where(eq(channels.id, channel.id));
+    expect(ch!.deletedAt).toBeNull();
+    expect((await portalOf(row)).status).toBe("needs_reinstall");
+
+    const live = await busyAccount();
+    const query = await signed(live.row.externalId);
+    const probesBefore = live.fake.restCalls("/api/v4/account").length;
+    for (let i = 0; i < 5; i++) expect((await hook(query)).status).toBe(200);
+    expect(live.fake.restCalls("/api/v4/account").length - probesBefore).toBe(3);
+  });
+
   it("happy: a signed hook for an account never installed here is acknowledged and changes nothing", async () => {
     const res = await hook(await signed("99999999"));
     expect(res.status).toBe(200);
