@@ -159,6 +159,17 @@ export function configWarnings(config: Config): string[] {
       "AMOCRM_CHAT_BOT_ID is not set: messages typed on the owner's phone and API messages shown in amoCRM chats go in without the channel bot as their sender",
     );
   }
+  const halves: Array<[string, string | undefined, string, string | undefined]> = [
+    ["AMOCRM_CLIENT_ID", config.AMOCRM_CLIENT_ID, "AMOCRM_CLIENT_SECRET", config.AMOCRM_CLIENT_SECRET],
+    ["AMOCRM_CHAT_CHANNEL_ID", config.AMOCRM_CHAT_CHANNEL_ID, "AMOCRM_CHAT_CHANNEL_SECRET", config.AMOCRM_CHAT_CHANNEL_SECRET],
+    ["KOMMO_CLIENT_ID", config.KOMMO_CLIENT_ID, "KOMMO_CLIENT_SECRET", config.KOMMO_CLIENT_SECRET],
+    ["KOMMO_CHAT_CHANNEL_ID", config.KOMMO_CHAT_CHANNEL_ID, "KOMMO_CHAT_CHANNEL_SECRET", config.KOMMO_CHAT_CHANNEL_SECRET],
+  ];
+  for (const [idName, id, secretName, secret] of halves) {
+    if ((id === undefined) !== (secret === undefined)) {
+      warnings.push(`${id === undefined ? idName : secretName} is not set while ${id === undefined ? secretName : idName} is: the pair is ignored`);
+    }
+  }
   if ((config.AMOCRM_CHAT_CHANNEL_ID || config.KOMMO_CHAT_CHANNEL_ID) && !config.AMOCRM_CLIENT_ID && !config.KOMMO_CLIENT_ID) {
     warnings.push("an amoCRM chat channel is set without AMOCRM_CLIENT_ID / AMOCRM_CLIENT_SECRET: no account can install the integration");
   }

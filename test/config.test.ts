@@ -118,4 +118,10 @@ describe("configWarnings", () => {
     expect(warnings[2]).toMatch(/without AMOCRM_CLIENT_ID/);
     expect(warnings.join(" ")).not.toContain("very-secret-value");
   });
+
+  it("names a half-set id/secret pair, which is ignored", () => {
+    expect(configWarnings(load({ AMOCRM_CLIENT_ID: "id", AMOCRM_CLIENT_SECRET: "s", KOMMO_CLIENT_ID: "k" }))).toEqual([
+      "KOMMO_CLIENT_SECRET is not set while KOMMO_CLIENT_ID is: the pair is ignored",
+    ]);
+  });
 });

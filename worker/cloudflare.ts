@@ -2,7 +2,7 @@ import type { ExecutionContext, Hyperdrive, MessageBatch, Queue, R2Bucket, Sched
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { z } from "zod";
-import { type Config, ConfigError, loadConfig } from "../app/config.js";
+import { type Config, ConfigError, configWarnings, loadConfig } from "../app/config.js";
 import { systemClock } from "../app/core/clock.js";
 import { createLogger, type Logger } from "../app/core/logger.js";
 import { scheduleMaintenance } from "../app/core/maintenance.js";
@@ -51,6 +51,7 @@ async function setUp(env: WorkerEnv): Promise<Isolate> {
   if (bindings.data.HYPERDRIVE) strings.DATABASE_URL = bindings.data.HYPERDRIVE.connectionString;
   const config = loadConfig(strings, "workers");
   const logger = createLogger(config.LOG_LEVEL);
+  for (const warning of configWarnings(config)) logger.warn(warning);
   return {
     config,
     jobs: bindings.data.JOBS,

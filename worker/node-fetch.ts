@@ -38,6 +38,13 @@ export function pinnedFetch(policy: OutboundPolicy): typeof fetch {
       const body = input.method === "GET" || input.method === "HEAD" ? undefined : new Uint8Array(await input.arrayBuffer());
       return undiciFetch(input.url, { method: input.method, headers: Object.fromEntries(input.headers), ...(body ? { body } : {}), dispatcher });
     }
+    // undici's own fetch does not know Node's global FormData: it is encoded here, boundary and all
+    if (init?.body instanceof FormData) {
+      const encoded = new Response(init.body);
+      const headers = new Headers(init.headers);
+      headers.set("content-type", encoded.headers.get("content-type") ?? "multipart/form-data");
+      return undiciFetch(input.toString(), { ...(init as Record<string, unknown>), headers: Object.fromEntries(headers), body: new Uint8Array(await encoded.arrayBuffer()), dispatcher });
+    }
     return undiciFetch(input.toString(), { ...(init as Record<string, unknown>), dispatcher });
   }) as unknown as typeof fetch;
 }

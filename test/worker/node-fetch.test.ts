@@ -77,3 +77,24 @@ describe("Node's fetch resolves each connection through the guard (no DNS-rebind
     }
   });
 });
+
+describe("the pinned fetch sends what app/ gives it", () => {
+  it("a FormData body goes out as multipart with its boundary (undici's fetch does not know Node's FormData)", async () => {
+    const server = await startFake(
+      new Hono().post("/upload", async (c) => {
+        const form = await c.req.formData();
+        const file = form.get("file");
+        return c.json({ type: c.req.header("content-type")?.split(";")[0], to: form.get("to"), size: file instanceof File ? file.size : null });
+      }),
+    );
+    try {
+      const form = new FormData();
+      form.set("to", "79115576366");
+      form.set("file", new Blob([new Uint8Array(1234)], { type: "image/png" }), "a.png");
+      const res = await pinnedFetch({ allowLoopback: true })(`${server.url}/upload`, { method: "POST", body: form, headers: { "x-trace": "1" } });
+      expect(await res.json()).toEqual({ type: "multipart/form-data", to: "79115576366", size: 1234 });
+    } finally {
+      await server.close();
+    }
+  });
+});
