@@ -56,7 +56,8 @@ export function registerHookRefusedJob(registry: JobRegistry, deps: AmoCrmDeps):
       if (!portal) return deps.logger.info("amocrm: refused hook of an account no longer installed", { scope: scopeId });
       const account = amojoAccount(deps, portal, scopeId);
       const path = `/v2/origin/custom/${encodeURIComponent(scopeId)}/${encodeURIComponent(amojoMessageId)}/delivery_status`;
-      const error = `chatbridge could not send this message: ${reason}`.slice(0, 300);
+      // shown to the manager: our internal ids mean nothing there
+      const error = `chatbridge could not send this message: ${reason.replace(/\s*[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\s*/gi, " ").trim()}`.slice(0, 300);
       await account.client.call("POST", path, { msgid: amojoMessageId, status_code: -1, delivery_status: -1, error_code: 905, error }, z.unknown());
     },
   });
