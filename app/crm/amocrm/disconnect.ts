@@ -110,6 +110,21 @@ export async function disconnectAmoAccount(deps: Pick<AmoCrmDeps, "db" | "clock"
 
 export type DisconnectOutcome = "disconnected" | "unknown_account" | "still_installed" | "unconfirmed";
 
+/** One later look per account and interval, however many hooks came in it. */
+async function scheduleRecheck(deps: AmoCrmDeps, accountId: string, now: Date): Promise<void> {
+  await enqueueJob(
+    deps.db,
+    {
+      kind: DISCONNECT_RECHECK_JOB,
+      payload: { accountId },
+      dedupKey: `${DISCONNECT_RECHECK_JOB}:${accountId}:${Math.floor(now.getTime() / RECHECK_DELAY_MS)}`,
+      maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+      runAt: new Date(now.getTime() + RECHECK_DELAY_MS),
+    },
+    now,
+  );
+}
+
 /**
  * A verified disconnect hook: acted on only once amoCRM confirms the access is gone
  * (checkAccountAccess). An account that still answers is looked at again a little later by a
@@ -125,7 +140,11 @@ export async function handleDisconnectHook(deps: AmoCrmDeps, accountId: string):
   const now = deps.clock.now();
   // every hook costs a call to the account: a replayed URL must not spend its REST budget
   const turn = await hitRateLimit(deps.db, `amocrm-disconnect:${accountId}`, DISCONNECT_HOOK_LIMIT, now);
-  if (!turn.allowed) return "unconfirmed";
+  if (!turn.allowed) {
+    // not probed now, but a real disconnect hidden among replays is still looked at (one job per interval)
+    await scheduleRecheck(deps, accountId, now);
+    return "unconfirmed";
+  }
   const access = await checkAccountAccess(deps, row);
   if (access === "revoked") {
     await disconnectAmoAccount(deps, accountId);
@@ -135,17 +154,7 @@ export async function handleDisconnectHook(deps: AmoCrmDeps, accountId: string):
     deps.logger.warn("amocrm: disconnect hook for an account whose tokens are already dead: left as it is (reinstall or remove its channels)", { account_id: accountId });
     return "unconfirmed";
   }
-  await enqueueJob(
-    deps.db,
-    {
-      kind: DISCONNECT_RECHECK_JOB,
-      payload: { accountId },
-      dedupKey: `${DISCONNECT_RECHECK_JOB}:${accountId}:${Math.floor(now.getTime() / RECHECK_DELAY_MS)}`,
-      maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-      runAt: new Date(now.getTime() + RECHECK_DELAY_MS),
-    },
-    now,
-  );
+  await scheduleRecheck(deps, accountId, now);
   deps.logger.warn("amocrm: disconnect hook while the account still grants access: checked again later", { account_id: accountId, access });
   return access === "live" ? "still_installed" : "unconfirmed";
 }
