@@ -36,7 +36,14 @@ export function pinnedFetch(policy: OutboundPolicy): typeof fetch {
     // the app passes URLs as strings (providers, CRMs, file downloads); a Request keeps its own fields
     if (input instanceof Request) {
       const body = input.method === "GET" || input.method === "HEAD" ? undefined : new Uint8Array(await input.arrayBuffer());
-      return undiciFetch(input.url, { method: input.method, headers: Object.fromEntries(input.headers), ...(body ? { body } : {}), dispatcher });
+      return undiciFetch(input.url, {
+        method: input.method,
+        headers: Object.fromEntries(input.headers),
+        ...(body ? { body } : {}),
+        redirect: init?.redirect ?? input.redirect,
+        signal: init?.signal ?? input.signal,
+        dispatcher,
+      });
     }
     // undici's own fetch does not know Node's global FormData: it is encoded here, boundary and all
     if (init?.body instanceof FormData) {
