@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { AppError, errorResponse } from "../../core/errors.js";
+import { parseJsonObject } from "../../core/json-object.js";
 
 /** Admin bodies are small settings objects; credentials are the largest part. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -10,10 +11,6 @@ export const adminBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: (c) => errorResponse(c, new AppError("invalid_body", `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`), c.get("requestId")),
 });
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * The body as an object: JSON (what the settings pages send), or a form post (what a Bitrix24
@@ -27,14 +24,7 @@ export async function readBody(c: Context): Promise<Record<string, unknown>> {
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new AppError("invalid_body", `unsupported Content-Type ${type || "(none)"}: send application/json`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AppError("invalid_body", "the body is not valid JSON");
-  }
-  if (!isRecord(parsed)) throw new AppError("invalid_body", "the JSON body must be an object");
-  return parsed;
+  return parseJsonObject(text);
 }
 
 /**

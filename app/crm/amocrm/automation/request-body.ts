@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError, errorResponse } from "../../../core/errors.js";
+import { parseJsonObject } from "../../../core/json-object.js";
 import type { AppEnv } from "../../../deps.js";
 import { parseBracketForm } from "../../bitrix24/bracket-form.js";
 
@@ -9,10 +10,6 @@ export const automationBodyLimit = bodyLimit({
   maxSize: 64 * 1024,
   onError: (c) => errorResponse(c, new AppError("invalid_body", "request body is too large"), c.get("requestId")),
 });
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * The body of a Salesbot `widget_request` (JSON, reference/amocrm.md 4.2) or a DP action call
@@ -24,13 +21,5 @@ export async function readAutomationBody(c: Context<AppEnv>): Promise<Record<str
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const text = await c.req.text();
   const asJson = type === "application/json" || type.endsWith("+json") || (type !== "application/x-www-form-urlencoded" && /^\s*\{/.test(text));
-  if (!asJson) return parseBracketForm(text);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AppError("invalid_body", "the body is not valid JSON");
-  }
-  if (!isRecord(parsed)) throw new AppError("invalid_body", "the JSON body must be an object");
-  return parsed;
+  return asJson ? parseJsonObject(text) : parseBracketForm(text);
 }
