@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channels, lineBindings, messages, type StatusEntry, webhookTokens } from "../db/schema.js";
+import { adminSessions, channels, lineBindings, messages, portals, type StatusEntry, webhookTokens } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { getProvider } from "../providers/index.js";
 import type { Messenger, Pacing, Provider, ProviderContext } from "../providers/types.js";
@@ -200,4 +200,30 @@ async function retireChannels(db: Db, which: SQL, now: Date, reason: string): Pr
     })
     .where(and(inArray(messages.channelId, ids), eq(messages.direction, "out"), eq(messages.status, "queued")));
   return ids.length;
+}
+
+/**
+ * A CRM took the app away (Bitrix24 ONAPPUNINSTALL, amoCRM's disconnect): in one transaction
+ * the row is marked uninstalled with every token wiped, its admin sessions end and its
+ * channels are retired (retirePortalChannels). The row itself stays for history; repeating it
+ * changes the row no further. Returns how many channels were retired.
+ */
+export async function retirePortal(db: Db, portalId: string, now: Date, purge: boolean): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx
+      .update(portals)
+      .set({
+        status: "uninstalled",
+        accessTokenEnc: null,
+        refreshTokenEnc: null,
+        tokenExpiresAt: null,
+        refreshLeaseUntil: null,
+        applicationTokenEnc: null,
+        uninstalledAt: now,
+        updatedAt: now,
+      })
+      .where(and(eq(portals.id, portalId), ne(portals.status, "uninstalled")));
+    await tx.delete(adminSessions).where(eq(adminSessions.portalId, portalId));
+    return retirePortalChannels(tx, portalId, now, purge);
+  });
 }

@@ -1,10 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
-import { retirePortalChannels } from "../../core/channels.js";
+import { retirePortal } from "../../core/channels.js";
 import { bytesToHex, utf8 } from "../../core/encoding.js";
 import { timingSafeEqual } from "../../core/tokens.js";
-import { adminSessions, portals } from "../../db/schema.js";
 import { enqueueJob } from "../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../core/outbox/registry.js";
 import { hitRateLimit } from "../../core/rate-limit.js";
@@ -84,26 +82,7 @@ export async function disconnectAmoAccount(deps: Pick<AmoCrmDeps, "db" | "clock"
     deps.logger.info("amocrm: disconnect hook for an account never installed here", { account_id: accountId });
     return false;
   }
-  const now = deps.clock.now();
-  const already = row.status === "uninstalled" && row.accessTokenEnc === null && row.refreshTokenEnc === null;
-  const retired = await deps.db.transaction(async (tx) => {
-    if (!already) {
-      await tx
-        .update(portals)
-        .set({
-          status: "uninstalled",
-          accessTokenEnc: null,
-          refreshTokenEnc: null,
-          tokenExpiresAt: null,
-          refreshLeaseUntil: null,
-          uninstalledAt: now,
-          updatedAt: now,
-        })
-        .where(eq(portals.id, row.id));
-    }
-    await tx.delete(adminSessions).where(eq(adminSessions.portalId, row.id));
-    return retirePortalChannels(tx, row.id, now, false);
-  });
+  const retired = await retirePortal(deps.db, row.id, deps.clock.now(), false);
   deps.logger.info("amocrm: account disconnected", { account_id: accountId, domain: row.domain, channels: retired });
   return true;
 }

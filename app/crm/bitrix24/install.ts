@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import { portals } from "../../db/schema.js";
@@ -7,7 +7,7 @@ import type { BracketObject } from "./bracket-form.js";
 import { sendRestCall } from "./client.js";
 import { enqueueConnectorRegistration } from "./connector/registration.js";
 import { Bitrix24RetryableError } from "./errors.js";
-import { retirePortalChannels } from "../../core/channels.js";
+import { retirePortal } from "../../core/channels.js";
 import { type Bitrix24Deps, confirmInstallWithOAuthServer } from "./oauth.js";
 import { assertPortalEndpoint, findPortal, type PortalRow, tokenContext } from "./portal-auth.js";
 
@@ -177,22 +177,7 @@ async function verifyTokensOnPortal(deps: Bitrix24Deps, endpoint: string, access
  * are deleted; the row stays for history (channels, messages point at it).
  */
 export async function uninstallPortal(deps: Pick<Bitrix24Deps, "db" | "clock" | "logger">, row: PortalRow, clean: boolean): Promise<void> {
-  const now = deps.clock.now();
-  const channelsRetired = await deps.db.transaction(async (tx) => {
-    await tx
-      .update(portals)
-      .set({
-        status: "uninstalled",
-        accessTokenEnc: null,
-        refreshTokenEnc: null,
-        tokenExpiresAt: null,
-        applicationTokenEnc: null,
-        uninstalledAt: now,
-        updatedAt: now,
-      })
-      .where(eq(portals.id, row.id));
-    return retirePortalChannels(tx, row.id, now, clean);
-  });
+  const channelsRetired = await retirePortal(deps.db, row.id, deps.clock.now(), clean);
   deps.logger.info("bitrix24: portal uninstalled", { member_id: row.externalId, domain: row.domain, clean, channels: channelsRetired });
 }
 
