@@ -39,9 +39,10 @@ export async function lockAmoPortal(tx: Db, portalId: string): Promise<AmoPortal
   return row;
 }
 
-function clientIdOf(row: AmoPortalRow): { clientId?: string } {
-  const clientId = amoSettingsOf(row).clientId;
-  return clientId ? { clientId } : {};
+/** The account's facts around a token pair. */
+function authOf(row: AmoPortalRow, tokens: Pick<AmoAuth, "accessToken" | "refreshToken" | "expiresAt">): AmoAuth {
+  const { baseUrl, clientId } = amoSettingsOf(row);
+  return { portalId: row.id, accountId: row.externalId, baseUrl, platform: platformOf(row), ...(clientId ? { clientId } : {}), ...tokens };
 }
 
 /** Decrypts a row's tokens; an account that is not active, or has none, can only be fixed by a reinstall. */
@@ -52,16 +53,11 @@ export async function decryptAmoAuth(keyring: Keyring, row: AmoPortalRow): Promi
       `amoCRM account ${row.domain} has no usable tokens (status ${row.status}): install the integration again`,
     );
   }
-  return {
-    portalId: row.id,
-    accountId: row.externalId,
-    baseUrl: amoSettingsOf(row).baseUrl,
-    platform: platformOf(row),
-    ...clientIdOf(row),
+  return authOf(row, {
     accessToken: await keyring.decrypt(row.accessTokenEnc, amocrmTokenContext(row.externalId, "access")),
     refreshToken: await keyring.decrypt(row.refreshTokenEnc, amocrmTokenContext(row.externalId, "refresh")),
     expiresAt: row.tokenExpiresAt,
-  };
+  });
 }
 
 /** The encrypted columns of a pair, bound to the account (the context names account and role). */
@@ -84,16 +80,7 @@ export async function storeAmoTokens(db: Db, keyring: Keyring, row: AmoPortalRow
     .update(portals)
     .set({ ...(await encryptAmoTokens(keyring, row.externalId, fresh)), refreshLeaseUntil: null, updatedAt: now })
     .where(eq(portals.id, row.id));
-  return {
-    portalId: row.id,
-    accountId: row.externalId,
-    baseUrl: amoSettingsOf(row).baseUrl,
-    platform: platformOf(row),
-    ...clientIdOf(row),
-    accessToken: fresh.accessToken,
-    refreshToken: fresh.refreshToken,
-    expiresAt: fresh.expiresAt,
-  };
+  return authOf(row, fresh);
 }
 
 /** Tokens refused for good (1.4 "revoked", 6.2 pitfall 1): nothing works until the account installs again. */
