@@ -11,8 +11,20 @@ const PROVIDER_WAIT_MS = 5_000;
 /** `profile`: the user whose token the app holds (the admin who installed it), named in 1.4. */
 const profileSchema = z.looseObject({ ID: z.coerce.string().min(1) });
 
+/** The app's user changes only with a reinstall by another admin: asked again after this long. */
+const APP_USER_TTL_MS = 10 * 60_000;
+const appUsers = new Map<string, { id: string; until: number }>();
+
+/**
+ * The Bitrix24 user we post as (mirrors, phone messages) and whose echoes we recognise: one
+ * `profile` call per portal and process every few minutes, not one per message.
+ */
 export async function appUserId(client: Bitrix24Client): Promise<string> {
-  return (await client.call("profile", {}, profileSchema)).ID;
+  const known = appUsers.get(client.memberId);
+  if (known && known.until > Date.now()) return known.id;
+  const id = (await client.call("profile", {}, profileSchema)).ID;
+  appUsers.set(client.memberId, { id, until: Date.now() + APP_USER_TTL_MS });
+  return id;
 }
 
 /**
