@@ -1,7 +1,7 @@
+import { singleFlight } from "../../core/single-flight.js";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.js";
-import type { Db } from "../../db/index.js";
 import { portals } from "../../db/schema.js";
 import { assertAccountBaseUrl } from "./account-host.js";
 import type { AmoCrmDeps } from "./deps.js";
@@ -85,9 +85,6 @@ export async function requestAmoTokens(
   };
 }
 
-/** In-process single flight: one refresh promise per account per database handle (one per process). */
-const inFlight = new WeakMap<Db, Map<string, Promise<AmoAuth>>>();
-
 /**
  * Gets the account a new pair when `staleAccessToken` was refused (401) or is about to expire.
  * Refresh tokens are single-use (1.1, 1.4 "serialize refreshes per account"; 6.2 pitfall 1), so
@@ -96,17 +93,7 @@ const inFlight = new WeakMap<Db, Map<string, Promise<AmoAuth>>>();
  * someone else refreshed and that pair is used. Same design as bitrix24/oauth.ts.
  */
 export function refreshAmoTokens(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<AmoAuth> {
-  let perDb = inFlight.get(deps.db);
-  if (!perDb) {
-    perDb = new Map();
-    inFlight.set(deps.db, perDb);
-  }
-  const running = perDb.get(portalId);
-  if (running) return running;
-  const flights = perDb;
-  const started = refreshUnderLease(deps, portalId, staleAccessToken).finally(() => flights.delete(portalId));
-  flights.set(portalId, started);
-  return started;
+  return singleFlight(deps.db, `amocrm:${portalId}`, () => refreshUnderLease(deps, portalId, staleAccessToken));
 }
 
 /** Longer than one OAuth call may take, so a lease never ends while its holder still waits for the answer. */

@@ -1,7 +1,7 @@
+import { singleFlight } from "../../core/single-flight.js";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import { eq } from "drizzle-orm";
-import type { Db } from "../../db/index.js";
 import { portals } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
@@ -31,9 +31,6 @@ const oauthErrorSchema = z.object({ error: z.string(), error_description: z.stri
 
 const ACCESS_TOKEN_LIFETIME_S = 3600;
 
-/** In-process single flight: one refresh promise per portal per database handle (one per process). */
-const inFlight = new WeakMap<Db, Map<string, Promise<PortalAuth>>>();
-
 /**
  * Gets the portal a new token pair after `rejectedAccessToken` met `expired_token`.
  * Refresh tokens are single-use (reference/bitrix24.md 2.1: "serialize refresh per member_id"),
@@ -42,17 +39,7 @@ const inFlight = new WeakMap<Db, Map<string, Promise<PortalAuth>>>();
  * token is no longer the rejected one, another caller already refreshed and its pair is used.
  */
 export function refreshPortalTokens(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
-  let perDb = inFlight.get(deps.db);
-  if (!perDb) {
-    perDb = new Map();
-    inFlight.set(deps.db, perDb);
-  }
-  const running = perDb.get(memberId);
-  if (running) return running;
-  const flights = perDb;
-  const started = refreshUnderLock(deps, memberId, rejectedAccessToken).finally(() => flights.delete(memberId));
-  flights.set(memberId, started);
-  return started;
+  return singleFlight(deps.db, `bitrix24:${memberId}`, () => refreshUnderLock(deps, memberId, rejectedAccessToken));
 }
 
 /** Longer than one OAuth call may take (20 s), so a lease never ends while its holder still waits for the answer. */
