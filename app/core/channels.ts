@@ -6,6 +6,7 @@ import { getProvider } from "../providers/index.js";
 import type { Messenger, Pacing, Provider, ProviderContext } from "../providers/types.js";
 import { AppError } from "./errors.js";
 import type { Keyring } from "./secrets.js";
+import { bytesToBase64Url } from "./encoding.js";
 import { generateToken, hashToken } from "./tokens.js";
 
 export type Channel = typeof channels.$inferSelect;
@@ -109,10 +110,25 @@ export async function channelCredentials(keyring: Keyring, channel: Channel): Pr
   return JSON.parse(await keyring.decrypt(channel.credentialsEnc, credentialsContext(channel.id)));
 }
 
+async function hookSecretOf(keyring: Keyring, channel: Channel): Promise<string | undefined> {
+  return channel.hookSecretEnc ? keyring.decrypt(channel.hookSecretEnc, hookSecretContext(channel.id)) : undefined;
+}
+
+/**
+ * ProviderContext.channelSecret: HMAC-SHA256 of the purpose under the channel's hook secret,
+ * base64url. Derived rather than stored, so every process agrees without a column, and a new
+ * hook secret (a retired channel's is wiped) changes it too.
+ */
+export async function deriveChannelSecret(hookSecret: string, purpose: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(hookSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`chatbridge:${purpose}`)));
+  return bytesToBase64Url(mac);
+}
+
 /** The URL the provider must call for this channel (shown to admins, given to providers that take it per send). */
 export async function channelHookUrl(deps: Pick<AppDeps, "keyring" | "config">, channel: Channel): Promise<string | undefined> {
-  if (!channel.hookSecretEnc) return undefined;
-  const secret = await deps.keyring.decrypt(channel.hookSecretEnc, hookSecretContext(channel.id));
+  const secret = await hookSecretOf(deps.keyring, channel);
+  if (!secret) return undefined;
   // the phone gateway is not called by a provider: the phone itself uses /gateway/<secret>/<next|result|...>
   if (providerOf(channel).capabilities.inbound === "gateway") return `${deps.config.PUBLIC_URL}/gateway/${secret}`;
   return `${deps.config.PUBLIC_URL}/hooks/${channel.provider}/${secret}`;
@@ -133,6 +149,11 @@ export async function providerContext(deps: ProviderDeps, channel: Channel): Pro
   }
   const hookUrl = await channelHookUrl(deps, channel);
   return {
+    async channelSecret(purpose: string) {
+      const secret = await hookSecretOf(deps.keyring, channel);
+      if (!secret) throw new AppError("channel_not_connected", "the channel has no hook secret (it was retired)");
+      return deriveChannelSecret(secret, purpose);
+    },
     channelId: channel.id,
     ...(hookUrl ? { hookUrl } : {}),
     credentials: provider.credentials.parse(await channelCredentials(deps.keyring, channel)),

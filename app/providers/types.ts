@@ -22,6 +22,18 @@ export interface Capabilities {
   messengers: Messenger[];
   /** how inbound events reach us: pushed to /hooks, fetched by polling, or pulled by a phone */
   inbound: "webhook" | "poll" | "gateway";
+  /** pre-approved message templates: `templates()` lists them, `SendRequest.template` sends one (WhatsApp Cloud API) */
+  templates?: boolean;
+  /**
+   * Free-form messages may go out only this many hours after the client's last message; outside
+   * it only a template (WhatsApp Cloud API: 24, channels-next.md 2 "Templates"). Absent: no window.
+   */
+  serviceWindowHours?: number;
+  /**
+   * false: the channel cannot write first to a phone number, only to chats that wrote to it (a
+   * Telegram bot: the user must press Start, channels-next.md 1). Absent: true.
+   */
+  sendsToPhone?: boolean;
 }
 
 export interface Pacing {
@@ -34,6 +46,8 @@ export interface Peer {
   phone?: string;
   chatId?: string;
   name?: string;
+  /** the messenger's public handle without "@" (Telegram username), shown in the CRM beside the name */
+  username?: string;
 }
 
 export type OutgoingContent =
@@ -45,11 +59,33 @@ export type OutgoingContent =
  * write after the customer's last message is 24 hours old only with one (reference/providers.md 4, 6b).
  */
 export interface MessageTemplate {
+  /** the template's id or name (WhatsApp Cloud API: its name) */
   id: string;
-  /** positional values, `{"1": "…", "2": "…"}` */
+  /** positional values of the body, `{"1": "…", "2": "…"}` */
   params?: Record<string, string>;
   /** the template's language code; the provider's default when absent */
   language?: string;
+  /** values of `{{n}}` in a TEXT header, in order (Cloud API numbers header and body variables apart) */
+  headerParams?: string[];
+  /** the link of an IMAGE / VIDEO / DOCUMENT header's media */
+  headerMediaUrl?: string;
+}
+
+/** One template as the provider lists it (WhatsApp Cloud API `GET /{waba-id}/message_templates`). */
+export interface TemplateInfo {
+  name: string;
+  language: string;
+  /** MARKETING, UTILITY, AUTHENTICATION */
+  category: string;
+  /** APPROVED, PENDING, REJECTED, PAUSED, DISABLED…: only APPROVED ones can be sent */
+  status: string;
+  /** the BODY text with its `{{n}}` variables */
+  body: string;
+  header?: { format: string; text?: string };
+  footer?: string;
+  /** how many `{{n}}` variables the header text and the body have: what a sender must fill */
+  headerParams: number;
+  bodyParams: number;
 }
 
 export interface SendRequest {
@@ -100,8 +136,19 @@ export type ProviderEvent =
       at: Date;
       /** written by the channel owner on the phone itself (Wappi `outgoing_message_phone`) */
       fromOwner?: boolean;
+      /** the client edited an earlier message (`providerMessageId` names it); `text` is the new text */
+      edited?: boolean;
     }
-  | { type: "status"; eventId: string; providerMessageId: string; status: DeliveryStatus; reason?: string; at: Date }
+  | {
+      type: "status";
+      eventId: string;
+      providerMessageId: string;
+      status: DeliveryStatus;
+      reason?: string;
+      /** why a failed message failed, in our vocabulary (no_messenger, template_required…) */
+      code?: ProviderErrorCode;
+      at: Date;
+    }
   | { type: "channel_state"; eventId: string; state: ChannelState; detail?: string; at: Date };
 
 /** What a provider receives for one call: its channel and the runtime's services. */
@@ -117,6 +164,12 @@ export interface ProviderContext<C> {
   hookUrl?: string;
   /** per-channel scratch cache (tokens, looked-up user ids) shared by concurrent calls in one process */
   cache: Map<string, unknown>;
+  /**
+   * A stable secret of this channel for `purpose` (URL-safe, 43 characters), for providers that
+   * take a shared secret besides our hook URL: Telegram's `secret_token`, the Cloud API's
+   * `hub.verify_token`. The same value on every process and call; it changes only with the hook secret.
+   */
+  channelSecret(purpose: string): Promise<string>;
 }
 
 /** The provider's inbound HTTP request, raw body included so signatures can be checked. */
@@ -154,6 +207,26 @@ export interface Provider<C = unknown> {
   parseWebhook(req: WebhookRequest, ctx: ProviderContext<C>): Promise<ProviderEvent[]>;
   /** headers that download a file the provider hosts behind the channel's credentials (IncomingFile.headers) */
   downloadHeaders?(ctx: ProviderContext<C>, url: string): Record<string, string>;
+  /**
+   * Answers a provider's GET handshake on the hook URL (WhatsApp Cloud API `hub.challenge`):
+   * status and plain-text body. Absent: the hook URL takes POST only.
+   */
+  verifyWebhook?(req: WebhookRequest, ctx: ProviderContext<C>): Promise<{ status: number; body: string }>;
+  /**
+   * Files only the provider can fetch: an IncomingFile whose url is `media:<ref>` is turned into
+   * a download when it is re-hosted (Telegram `getFile`, Cloud API media id → 5-minute URL). The
+   * URL it returns may carry credentials (Telegram's contains the bot token): it is used once and
+   * never stored, logged or shown.
+   */
+  resolveMedia?(ctx: ProviderContext<C>, ref: string): Promise<{ url: string; headers?: Record<string, string>; name?: string; mime?: string }>;
+  /**
+   * Checks the credentials when a channel is created or its credentials change, and says what
+   * the admin should see (bot @username and link, number and quality rating). Throws
+   * ProviderPermanentError("invalid_credentials") when the provider refuses them.
+   */
+  describe?(ctx: ProviderContext<C>): Promise<{ state: ChannelState; info: Record<string, string> }>;
+  /** the provider's message templates, every status (capabilities.templates) */
+  templates?(ctx: ProviderContext<C>): Promise<TemplateInfo[]>;
   /** providers without push webhooks: fetch new events since the cursor */
   poll?(ctx: ProviderContext<C>, cursor: string | null, opts?: PollOptions): Promise<{ events: ProviderEvent[]; cursor: string | null }>;
 }
@@ -171,7 +244,13 @@ export type ProviderErrorCode =
   | "rejected"
   | "bad_request"
   | "unsupported"
-  | "bad_response";
+  | "bad_response"
+  /** the chat or user does not exist for this account (Telegram "chat not found") */
+  | "invalid_recipient"
+  /** outside the 24-hour customer-service window only a template may be sent (Cloud API 131047) */
+  | "template_required"
+  /** the template does not exist, is not approved, or its parameters do not fit (Cloud API 132xxx) */
+  | "template_invalid";
 
 /** Worth retrying: network trouble, 5xx, 429 (with the provider's delay when it gave one). */
 export class ProviderRetryableError extends RetryableError {

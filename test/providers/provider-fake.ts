@@ -64,6 +64,7 @@ export function providerContext<C>(provider: Provider<C>, target: FakeTarget, ch
     logger: silentLogger,
     config: testConfig(target.config),
     cache: new Map(),
+    channelSecret: async (purpose) => `secret-${channelId}-${purpose}`.replace(/[^A-Za-z0-9_-]/g, "_").padEnd(43, "x").slice(0, 43),
   };
 }
 
