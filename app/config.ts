@@ -72,7 +72,8 @@ export const configSchema = z.object({
   DEVINO_API_URL: url("https://api.devino.online"),
   WAMM_API_URL: url("https://wamm.chat"),
   TELEGRAM_API_URL: url("https://api.telegram.org"),
-  WHATSAPP_CLOUD_API_URL: url("https://graph.facebook.com"),
+  /** the Graph API base with its version: calls go to `<base>/{phone-number-id}/messages` (channels-next.md 2) */
+  WHATSAPP_CLOUD_API_URL: url("https://graph.facebook.com/v23.0"),
 
   OUTBOUND_ALLOW_LOOPBACK: bool(false),
 

@@ -136,6 +136,11 @@ export type ProviderEvent =
       at: Date;
       /** written by the channel owner on the phone itself (Wappi `outgoing_message_phone`) */
       fromOwner?: boolean;
+      /**
+       * the client's own phone number learned in the chat (a Telegram client sharing their own
+       * contact): added to the CRM contact; the peer stays keyed by its chat id
+       */
+      clientPhone?: string;
       /** the client edited an earlier message (`providerMessageId` names it); `text` is the new text */
       edited?: boolean;
     }

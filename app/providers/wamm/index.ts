@@ -7,7 +7,7 @@ import {
 import { wammCall } from "./client.js";
 import { pollWamm } from "./poll.js";
 import { checkPhoneAnswer, lastMessagesAnswer, sentAnswer, type WammCredentials, wammCredentials } from "./schema.js";
-import { splitText } from "./split-text.js";
+import { splitText } from "../split-text.js";
 
 
 type WammSend = { method: "msg_to"; text: string } | { method: "file_to"; url: string };

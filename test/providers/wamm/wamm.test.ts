@@ -4,7 +4,7 @@ import lastFixture from "../../../app/providers/wamm/fixtures/msg-get-last.json"
 import { wamm } from "../../../app/providers/wamm/index.js";
 import { MAX_STATE_LOOKUPS, wammTime } from "../../../app/providers/wamm/poll.js";
 import type { WammCredentials } from "../../../app/providers/wamm/schema.js";
-import { splitText, WAMM_TEXT_LIMIT } from "../../../app/providers/wamm/split-text.js";
+import { splitText, WAMM_TEXT_LIMIT } from "../../../app/providers/split-text.js";
 import { type ProviderContext, type SendProgress, WebhookPayloadError } from "../../../app/providers/types.js";
 import type { FakeServer } from "../../support/fake-server.js";
 import { providerContext, Recorder, serveFake, webhookRequest } from "../provider-fake.js";

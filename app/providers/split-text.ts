@@ -1,6 +1,8 @@
 /** WAMM refuses texts over 1500 characters ("text fail, more 1500", seed 002). */
 export const WAMM_TEXT_LIMIT = 1500;
 
+// Shared by every provider whose messenger caps a text (WAMM 1500, Telegram and the Cloud API 4096).
+
 /**
  * Splits a text into parts of at most `limit` characters (code points, so an emoji is never cut
  * in half), cutting at the last line break in the second half of the window, else at the last
