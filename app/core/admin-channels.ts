@@ -6,6 +6,7 @@ import { type Messenger, ProviderPermanentError, ProviderRetryableError } from "
 import { type Channel, channelHookUrl, createChannel, providerContext, providerOf, replaceChannelCredentials } from "./channels.js";
 import { AppError } from "./errors.js";
 import { ensurePolling } from "./polling.js";
+import { channelHasTemplates, syncChannelTemplates } from "./templates.js";
 import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
 
 /** A live channel of this portal; another portal's channel is `not_found`, exactly like a missing one. */
@@ -119,22 +120,76 @@ export interface NewPortalChannel {
 }
 
 /**
- * Creates a channel ready to use: credentials checked and encrypted, its webhook API token
- * issued, the provider told where to send events, and polling started for providers without
- * push webhooks.
+ * Asks providers that can check credentials (Provider.describe: Telegram getMe, Cloud API
+ * phone number) and stores what the admin should see (bot @username and link, number and
+ * quality) as the channel's state detail. Refused credentials are the caller's error; a
+ * provider that cannot be reached leaves the channel as it is, with a warning.
+ */
+async function describeChannel(deps: AppDeps, channel: Channel): Promise<{ channel: Channel; warning?: string }> {
+  const provider = providerOf(channel);
+  if (!provider.describe) return { channel };
+  let described: Awaited<ReturnType<NonNullable<typeof provider.describe>>>;
+  try {
+    described = await provider.describe(await providerContext(deps, channel));
+  } catch (err) {
+    if (err instanceof ProviderPermanentError && err.code === "invalid_credentials") {
+      throw new AppError("invalid_parameter", `credentials: ${provider.title} refused them (${err.message})`, { field: "credentials" });
+    }
+    if (err instanceof ProviderPermanentError || err instanceof ProviderRetryableError) {
+      return { channel, warning: `${provider.title} could not be asked about the channel (${err.code}): check it later with the channel's status` };
+    }
+    throw err;
+  }
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .update(channels)
+    .set({ state: described.state, stateDetail: described.info, stateCheckedAt: now, updatedAt: now })
+    .where(eq(channels.id, channel.id))
+    .returning();
+  return { channel: row ?? channel };
+}
+
+/** Template lists are synced when a channel that has them is created or gets new credentials; a failure is a warning. */
+async function syncTemplatesQuietly(deps: AppDeps, channel: Channel): Promise<string | undefined> {
+  if (!channelHasTemplates(channel)) return undefined;
+  try {
+    await syncChannelTemplates(deps, channel);
+    return undefined;
+  } catch (err) {
+    deps.logger.warn("admin: template sync failed", { channel: channel.id, error: err instanceof Error ? err.message : String(err) });
+    return "The message templates could not be read yet: refresh them in the channel's templates list";
+  }
+}
+
+/**
+ * Creates a channel ready to use: credentials checked and encrypted (and by the provider where
+ * it can check them: a refused token creates nothing), its webhook API token issued, the
+ * provider told where to send events, templates synced, and polling started for providers
+ * without push webhooks.
  */
 export async function createPortalChannel(deps: AppDeps, portalId: string, input: NewPortalChannel): Promise<{ channel: Channel; warning?: string }> {
-  const { channel } = await createChannel(deps.db, deps.keyring, {
+  const created = await createChannel(deps.db, deps.keyring, {
     portalId,
     provider: input.provider,
     name: input.name,
     ...(input.messenger ? { messenger: input.messenger } : {}),
     credentials: input.credentials,
   });
+  let described: { channel: Channel; warning?: string };
+  try {
+    described = await describeChannel(deps, created.channel);
+  } catch (err) {
+    // nothing was told to the provider yet: the row goes as if it had never been made
+    await deps.db.delete(channels).where(eq(channels.id, created.channel.id));
+    throw err;
+  }
+  const { channel } = described;
   await createWebhookToken(deps, channel);
-  const warning = await configureProviderWebhook(deps, channel);
+  const warnings = [described.warning, await configureProviderWebhook(deps, channel), await syncTemplatesQuietly(deps, channel)].filter(
+    (w): w is string => w !== undefined,
+  );
   if (providerOf(channel).capabilities.inbound === "poll") await ensurePolling(deps.db, deps.clock.now());
-  return { channel, ...(warning ? { warning } : {}) };
+  return { channel, ...(warnings.length ? { warning: warnings.join("; ") } : {}) };
 }
 
 export interface ChannelChanges {
@@ -165,6 +220,11 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
     if (!row) throw new AppError("not_found", "channel not found");
     current = row;
   }
-  const warning = changes.credentials !== undefined ? await configureProviderWebhook(deps, current) : undefined;
-  return { channel: current, ...(warning ? { warning } : {}) };
+  if (changes.credentials === undefined) return { channel: current };
+  const described = await describeChannel(deps, current);
+  current = described.channel;
+  const warnings = [described.warning, await configureProviderWebhook(deps, current), await syncTemplatesQuietly(deps, current)].filter(
+    (w): w is string => w !== undefined,
+  );
+  return { channel: current, ...(warnings.length ? { warning: warnings.join("; ") } : {}) };
 }

@@ -16,6 +16,12 @@ export const ERROR_STATUS = {
   channel_not_connected: 409,
   conflict: 409,
   no_messenger: 422,
+  /** the chat or user does not exist for this channel (a Telegram chat id the bot never saw) */
+  invalid_recipient: 422,
+  /** outside the 24-hour customer-service window (WhatsApp Cloud API): only a template may be sent */
+  template_required: 422,
+  /** the template does not exist, is not approved, or its values do not fit */
+  template_invalid: 422,
   /** the provider refused a message for a reason the caller cannot fix by retrying as is */
   send_failed: 422,
   /** the channel's provider has no such feature (e.g. checkPhone) */

@@ -5,6 +5,7 @@ import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
 import { type Channel, providerOf } from "./channels.js";
 import { AppError, type ErrorCode } from "./errors.js";
+import { failureText, type NoteLanguage } from "./failure-texts.js";
 import { queueOutgoing } from "./messages/outgoing.js";
 import type { EnqueueInput } from "./outbox/enqueue.js";
 import type { Message } from "./messages/status.js";
@@ -177,6 +178,9 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
 /** Provider failure codes (ProviderErrorCode and the outbox's own) in the public API's vocabulary. */
 const FAILURE_CODES: Partial<Record<string, ErrorCode>> = {
   no_messenger: "no_messenger",
+  invalid_recipient: "invalid_recipient",
+  template_required: "template_required",
+  template_invalid: "template_invalid",
   bad_number: "invalid_phone",
   banned: "channel_not_connected",
   invalid_credentials: "channel_not_connected",
@@ -189,17 +193,12 @@ export function publicCodeOf(providerCode: string | null | undefined): ErrorCode
   return FAILURE_CODES[providerCode ?? ""];
 }
 
-/** Fixed texts: the stored error may name provider hosts or quote their answers, which stay with the admin. */
-const FAILURE_TEXT: Partial<Record<ErrorCode, string>> = {
-  no_messenger: "The number has no account in this messenger",
-  invalid_phone: "The provider rejected the phone number",
-  channel_not_connected: "The channel is not connected",
-  unsupported: "The channel's provider cannot send this message",
-};
-
-/** Why a failed message failed, as a public error code and text; undefined unless it failed. */
-export function failureOf(message: Message): { code: ErrorCode; message: string } | undefined {
+/**
+ * Why a failed message failed, as a public error code and a fixed text (the stored error may
+ * name provider hosts or quote their answers, which stay with the admin); undefined unless it failed.
+ */
+export function failureOf(message: Message, lang: NoteLanguage = "en"): { code: ErrorCode; message: string } | undefined {
   if (message.status !== "failed") return undefined;
   const code = publicCodeOf(message.errorCode) ?? "send_failed";
-  return { code, message: FAILURE_TEXT[code] ?? "The message could not be sent" };
+  return { code, message: failureText(code, lang) };
 }

@@ -127,6 +127,13 @@ export const conversations = pgTable(
     peer: text("peer").notNull(),
     peerPhone: text("peer_phone"),
     peerName: text("peer_name"),
+    /** the messenger handle (Telegram @username, without "@") */
+    peerUsername: text("peer_username"),
+    /**
+     * when the client last wrote: opens the provider's customer-service window (WhatsApp Cloud
+     * API: free-form messages only within 24 h of it, channels-next.md 2 "Templates")
+     */
+    lastInboundAt: ts("last_inbound_at"),
     crmChatId: text("crm_chat_id"),
     crmSessionId: text("crm_session_id"),
     createdAt: createdAt(),
@@ -141,6 +148,16 @@ export interface StatusEntry {
   at: string;
   reason?: string;
 }
+/** A template send (WhatsApp Cloud API): what the provider gets instead of the body. */
+export interface MessageTemplateRef {
+  name: string;
+  language?: string;
+  /** body variables in order ({{1}}, {{2}}…) */
+  params: string[];
+  headerParams?: string[];
+  headerMediaUrl?: string;
+}
+
 export interface MessageFile {
   url: string;
   name?: string;
@@ -167,6 +184,8 @@ export const messages = pgTable(
     peer: text("peer").notNull(),
     body: text("body"),
     file: jsonb("file").$type<MessageFile>(),
+    /** set for a template send; `body` then holds the template's text with its values filled in, for people to read */
+    template: jsonb("template").$type<MessageTemplateRef>(),
     providerMessageId: text("provider_message_id"),
     crmMessageId: text("crm_message_id"),
     status: text("status", { enum: ["queued", "sent", "delivered", "read", "failed"] })
@@ -195,6 +214,32 @@ export const messages = pgTable(
       .on(t.channelId, t.createdAt)
       .where(sql`direction = 'out' and status = 'queued'`),
   ],
+);
+
+/**
+ * A channel's message templates as its provider last listed them (WhatsApp Cloud API), kept so
+ * the settings pages, robots and the Open Lines `/template` command can offer them without a
+ * provider call each time. Replaced whole by each sync.
+ */
+export const channelTemplates = pgTable(
+  "channel_templates",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    language: text("language").notNull(),
+    category: text("category").notNull(),
+    status: text("status").notNull(),
+    body: text("body").notNull(),
+    header: jsonb("header").$type<{ format: string; text?: string }>(),
+    footer: text("footer"),
+    headerParams: integer("header_params").notNull().default(0),
+    bodyParams: integer("body_params").notNull().default(0),
+    syncedAt: ts("synced_at").notNull(),
+  },
+  (t) => [uniqueIndex("channel_templates_uq").on(t.channelId, t.name, t.language)],
 );
 
 export type JobStatus = "pending" | "running" | "done" | "dead";

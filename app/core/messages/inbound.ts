@@ -30,8 +30,16 @@ function storedFile(f: IncomingFile): MessageFile {
   };
 }
 
+/**
+ * Marks a client's edit in the text the CRM shows. Both CRMs have an edit call (imconnector.update.messages,
+ * amojo edit_message) but they need the CRM's ids of the original message, which a message edited
+ * before it reached the CRM does not have yet; a new message marked as an edit always shows.
+ */
+export const EDITED_MARK = "✏️ (edited)";
+
 function describeIncoming(e: Incoming): { body: string | null; file: MessageFile | null } {
   const parts: string[] = [];
+  if (e.edited) parts.push(EDITED_MARK);
   if (e.text) parts.push(e.text);
   if (e.location) {
     const { latitude, longitude, name, address } = e.location;
@@ -73,7 +81,10 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
       ];
       for (const row of rows) {
         const jobId = await deps.db.transaction(async (tx) => {
-          const conversationId = await upsertConversation(tx, channel.id, event.peer, now);
+          const conversationId = await upsertConversation(tx, channel.id, event.peer, now, {
+            ...(event.fromOwner ? {} : { inboundAt: event.at }),
+            ...(event.clientPhone ? { phone: event.clientPhone } : {}),
+          });
           const [inserted] = await tx
             .insert(messages)
             .values({
@@ -122,6 +133,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
           status: event.status,
           at: event.at.toISOString(),
           ...(event.reason ? { reason: event.reason } : {}),
+          ...(event.code ? { code: event.code } : {}),
         };
         await deferStatus(deps, late, event.eventId);
         result.statuses++;
@@ -131,6 +143,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
         status: event.status,
         at: event.at,
         ...(event.reason ? { reason: event.reason } : {}),
+        ...(event.code ? { errorCode: event.code } : {}),
       });
       if (updated) result.statuses++;
       if (jobId) result.jobIds.push(jobId);

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/index.js";
-import { conversations, type MessageFile, messages } from "../../db/schema.js";
+import { conversations, type MessageFile, type MessageTemplateRef, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { OutgoingContent, Peer } from "../../providers/types.js";
 import { type Channel, pacingOf, providerOf } from "../channels.js";
@@ -21,6 +21,8 @@ export interface OutgoingInput {
   dedupKey: string;
   sendToImol?: boolean;
   crmMessageId?: string;
+  /** a template send (core/templates.ts prepareTemplateSend): `content` is then its text, for people to read */
+  template?: MessageTemplateRef;
   /**
    * How long the dedup key holds (the webhook API's request_id: 24 h). A repeat after that is a
    * new message: the old row's key is retired in the same transaction. Without it, forever.
@@ -33,14 +35,37 @@ export interface OutgoingInput {
   extraJobs?: (message: Message) => Array<Omit<EnqueueInput, "maxAttempts">>;
 }
 
-/** Finds or creates the conversation of a channel's client, keeping the latest name we learned. */
-export async function upsertConversation(db: Db, channelId: string, peer: Peer, now: Date): Promise<string> {
+export interface ConversationFacts {
+  /** the client wrote at this time: opens the customer-service window (never moved back) */
+  inboundAt?: Date;
+  /** the client's own phone learned in the chat (a Telegram contact they shared) */
+  phone?: string;
+}
+
+/** Finds or creates the conversation of a channel's client, keeping the latest name, handle and phone we learned. */
+export async function upsertConversation(db: Db, channelId: string, peer: Peer, now: Date, facts: ConversationFacts = {}): Promise<string> {
+  const inboundAt = facts.inboundAt ?? null;
   const [row] = await db
     .insert(conversations)
-    .values({ channelId, peer: peerKey(peer), peerPhone: peer.phone ?? null, peerName: peer.name ?? null, createdAt: now, updatedAt: now })
+    .values({
+      channelId,
+      peer: peerKey(peer),
+      peerPhone: facts.phone ?? peer.phone ?? null,
+      peerName: peer.name ?? null,
+      peerUsername: peer.username ?? null,
+      lastInboundAt: inboundAt,
+      createdAt: now,
+      updatedAt: now,
+    })
     .onConflictDoUpdate({
       target: [conversations.channelId, conversations.peer],
-      set: { updatedAt: now, peerName: sql`coalesce(excluded.peer_name, ${conversations.peerName})` },
+      set: {
+        updatedAt: now,
+        peerName: sql`coalesce(excluded.peer_name, ${conversations.peerName})`,
+        peerUsername: sql`coalesce(excluded.peer_username, ${conversations.peerUsername})`,
+        peerPhone: sql`coalesce(excluded.peer_phone, ${conversations.peerPhone})`,
+        lastInboundAt: sql`greatest(excluded.last_inbound_at, ${conversations.lastInboundAt})`,
+      },
     })
     .returning({ id: conversations.id });
   return row!.id;
@@ -72,6 +97,7 @@ export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promis
       peer: peerKey(input.peer),
       body,
       file,
+      template: input.template ?? null,
       crmMessageId: input.crmMessageId ?? null,
       sendToImol: input.sendToImol ?? false,
       status: "queued" as const,

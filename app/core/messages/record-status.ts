@@ -57,6 +57,7 @@ const lateStatus = z.object({
   providerMessageId: z.string(),
   status: z.enum(["sent", "delivered", "read", "failed"]),
   reason: z.string().optional(),
+  code: z.string().optional(),
   at: z.iso.datetime(),
 });
 export type LateStatus = z.output<typeof lateStatus>;
@@ -92,7 +93,12 @@ export function registerLateStatusJob(registry: JobRegistry, deps: StatusDeps): 
     async handle(s) {
       const message = await findByProviderId(deps.db, s.channelId, s.providerMessageId);
       if (!message) throw new RetryableError(`no message with provider id ${s.providerMessageId} yet`);
-      await recordStatus(deps, message, { status: s.status, at: new Date(s.at), ...(s.reason ? { reason: s.reason } : {}) });
+      await recordStatus(deps, message, {
+        status: s.status,
+        at: new Date(s.at),
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.code ? { errorCode: s.code } : {}),
+      });
     },
   });
 }

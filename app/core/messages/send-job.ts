@@ -2,11 +2,12 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
-import type { OutgoingContent, SendProgress } from "../../providers/types.js";
+import type { MessageTemplate, OutgoingContent, SendProgress } from "../../providers/types.js";
 import { findChannel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
 import type { JobRegistry } from "../outbox/registry.js";
 import { PermanentError } from "../outbox/types.js";
 import { peerFromKey } from "../peer.js";
+import { lastInboundAt, windowClosedText, windowHoursOf, windowOpen } from "../service-window.js";
 import { SEND_JOB } from "./outgoing.js";
 import { recordStatus } from "./record-status.js";
 import type { Message } from "./status.js";
@@ -24,6 +25,19 @@ function contentOf(message: Message): OutgoingContent {
     };
   }
   return { type: "text", text: message.body ?? "" };
+}
+
+/** The provider's form of a stored template send: body values keyed "1", "2"… */
+function templateOf(message: Message): MessageTemplate | undefined {
+  const t = message.template;
+  if (!t) return undefined;
+  return {
+    id: t.name,
+    params: Object.fromEntries(t.params.map((v, i) => [String(i + 1), v])),
+    ...(t.language ? { language: t.language } : {}),
+    ...(t.headerParams?.length ? { headerParams: t.headerParams } : {}),
+    ...(t.headerMediaUrl ? { headerMediaUrl: t.headerMediaUrl } : {}),
+  };
 }
 
 const PROGRESS_WRITE_TRIES = 3;
@@ -83,13 +97,21 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
       const channel = await findChannel(deps.db, message.channelId);
       if (!channel) throw new PermanentError("channel was removed", "channel_removed");
       const provider = providerOf(channel);
-      const ctx = await providerContext(deps, channel);
+      const to = peerFromKey(message.peer);
+      const template = templateOf(message);
       try {
+        // checked when the message is due, not when it was queued: the client may have written since
+        const hours = windowHoursOf(channel);
+        if (hours !== undefined && !template && !windowOpen(await lastInboundAt(deps.db, channel.id, to), hours, deps.clock.now())) {
+          throw new PermanentError(windowClosedText(hours), "template_required");
+        }
+        const ctx = await providerContext(deps, channel);
         const result = await provider.send(ctx, {
-          to: peerFromKey(message.peer),
+          to,
           content: contentOf(message),
           messageId: message.id,
           progress: sendProgressOf(deps, message),
+          ...(template ? { template } : {}),
         });
         await recordStatus(deps, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
       } catch (err) {

@@ -1,5 +1,5 @@
 import { type DeliveryStatus, type IncomingFile, type ProviderEvent, WebhookPayloadError } from "../types.js";
-import { describeDevinoErrorCode } from "./errors.js";
+import { DEVINO_ERROR_CODES, describeDevinoErrorCode } from "./errors.js";
 import {
   type DevinoContact,
   type DevinoIncoming,
@@ -62,6 +62,7 @@ function statusEvent(cb: DevinoStatusCallback, now: Date): ProviderEvent[] {
       providerMessageId: cb.messageId,
       status,
       ...(errorCode !== 0 ? { reason: describeDevinoErrorCode(errorCode) } : status === "failed" ? { reason: name } : {}),
+      ...(errorCode !== 0 && DEVINO_ERROR_CODES[errorCode] ? { code: DEVINO_ERROR_CODES[errorCode].code } : {}),
       at: eventTime(cb.ts, now),
     },
   ];

@@ -221,6 +221,8 @@ function statusEvent(hook: GreenApiStatusWebhook, prefix: string): ProviderEvent
     providerMessageId: greenApiMessageId(hook.chatId, hook.idMessage),
     status,
     ...(reason !== undefined ? { reason } : {}),
+    // noAccount: the number has no WhatsApp, which CRMs show as such (amojo 904)
+    ...(hook.status === "noAccount" ? { code: "no_messenger" as const } : {}),
     at: new Date(hook.timestamp * 1000),
   };
 }

@@ -47,6 +47,10 @@ function refineWappiError(ctx: Ctx) {
         `Wappi: ${detail} (the profile is not a ${ctx.credentials.messenger} profile)`,
       );
     }
+    // "Recipient is not registered in WhatsApp" and its kin: the number has no account (amojo 904) [U: wording]
+    if (/not registered|not (on|in) (whatsapp|telegram)|no (whatsapp|telegram) account|does not exist in (whatsapp|telegram)/i.test(detail)) {
+      return new ProviderPermanentError("no_messenger", `Wappi: ${detail}`);
+    }
     // The wording of "profile not logged in" is [U]; the seed only says sends then fail until re-login.
     if (/not authori[sz]ed|not logged/i.test(detail)) {
       return new ProviderPermanentError("not_connected", `Wappi: ${detail} (scan the QR code again)`);

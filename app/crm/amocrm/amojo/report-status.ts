@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { failureText, languageOfDomain, type NoteLanguage } from "../../../core/failure-texts.js";
 import { failureOf } from "../../../core/webhook-send.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import type { AmoCrmDeps } from "../deps.js";
@@ -8,11 +9,15 @@ import { loadAmojoContext } from "./message-context.js";
 /** 2.8 status codes; "sent" is set by amoCRM itself when the hook was answered. */
 const STATUS_CODE: Record<Exclude<ReportedStatus, "sent">, number> = { delivered: 1, read: 2, failed: -1 };
 
-/** 2.8: 904 "cannot create conversation (e.g. number not on WhatsApp)", 905 "other: pass `error` text". */
-const NO_CONVERSATION_CODES: ReadonlySet<string> = new Set(["no_messenger", "bad_number"]);
+/**
+ * 2.8: 904 "cannot create conversation (e.g. number not on WhatsApp)", 905 "other: pass `error`
+ * text". Every provider's "no such account" lands here: no_messenger (Wappi "not registered",
+ * Green-API noAccount, Devino 2305, Cloud API 131026), a bad number, or a chat the bot never had.
+ */
+const NO_CONVERSATION_CODES: ReadonlySet<string> = new Set(["no_messenger", "bad_number", "invalid_recipient"]);
 
-/** The body of a delivery status (2.8). */
-export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, status: Exclude<ReportedStatus, "sent">) {
+/** The body of a delivery status (2.8); the failure text is in the account's language. */
+export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, status: Exclude<ReportedStatus, "sent">, lang: NoteLanguage = "en") {
   const code = STATUS_CODE[status];
   // 2.8 [U]: the docs' table says `status_code`, their PHP sample and an OSS client `delivery_status`
   // (with `msgid`): both are sent, which the sheet calls the defensive body.
@@ -21,7 +26,7 @@ export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, 
     const noConversation = NO_CONVERSATION_CODES.has(message.errorCode ?? "");
     body.error_code = noConversation ? 904 : 905;
     // shown to the manager under the message: the fixed public texts, never the provider's raw answer
-    body.error = failureOf({ ...message, status: "failed" })?.message ?? "The message could not be sent";
+    body.error = failureOf({ ...message, status: "failed" }, lang)?.message ?? failureText("send_failed", lang);
   }
   return body;
 }
@@ -41,5 +46,5 @@ export async function reportAmojoStatus(deps: AmoCrmDeps, message: MessageRow, s
   const ctx = await loadAmojoContext(deps, message.id, "status report");
   if (!ctx) return;
   const path = `/v2/origin/custom/${encodeURIComponent(ctx.binding.lineId)}/${encodeURIComponent(message.crmMessageId)}/delivery_status`;
-  await ctx.account.client.call("POST", path, deliveryStatusBody(ctx.message, message.crmMessageId, status), z.unknown());
+  await ctx.account.client.call("POST", path, deliveryStatusBody(ctx.message, message.crmMessageId, status, languageOfDomain(ctx.account.portal.domain)), z.unknown());
 }

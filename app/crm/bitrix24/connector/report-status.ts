@@ -1,6 +1,9 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { failureAdvice, languageOfDomain, type NoteLanguage } from "../../../core/failure-texts.js";
+import type { Message } from "../../../core/messages/status.js";
 import { PermanentError } from "../../../core/outbox/types.js";
+import { failureOf } from "../../../core/webhook-send.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import { messages } from "../../../db/schema.js";
 import { queueRobotStatusReply } from "../automation/robot-reply.js";
@@ -37,13 +40,17 @@ async function acknowledge(ctx: OpenLineContext, method: string, item: BracketIn
 /**
  * The sheet names no method for a system note in an Open Lines chat, so a failed send is shown
  * as a connector message, marked with a warning sign (posted on the client's side of the chat,
- * which 3.7 says never comes back to us as an operator event).
+ * which 3.7 says never comes back to us as an operator event). The reason is the fixed public
+ * text in the portal's language, with what the operator can do where there is something; the
+ * provider's own answer (hosts, ids) stays with the admin in the settings page.
  */
-function failureNote(ctx: OpenLineContext): string {
-  const { message } = ctx;
-  const why = message.errorMessage ?? message.errorCode ?? "the provider refused it";
-  const quoted = message.body ? ` "${message.body.slice(0, 100)}${message.body.length > 100 ? "…" : ""}"` : message.file ? " (file)" : "";
-  return `⚠️ chatbridge: the operator's message${quoted} was not delivered to the client: ${why}${message.errorCode ? ` [${message.errorCode}]` : ""}`;
+export function failureNote(message: Message, lang: NoteLanguage): string {
+  const failure = failureOf({ ...message, status: "failed" }, lang)!;
+  const advice = failureAdvice(failure.code, lang);
+  const body = message.body ?? "";
+  const quoted = body ? ` "${body.slice(0, 100)}${body.length > 100 ? "…" : ""}"` : message.file ? (lang === "ru" ? " (файл)" : " (file)") : "";
+  const head = lang === "ru" ? `⚠️ chatbridge: сообщение оператора${quoted} не доставлено клиенту` : `⚠️ chatbridge: the operator's message${quoted} was not delivered to the client`;
+  return `${head}: ${failure.message}.${advice ? ` ${advice}` : ""}`;
 }
 
 /**
@@ -60,7 +67,7 @@ export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: strin
     return;
   }
   if (status === "failed") {
-    await sendToOpenLine(deps.db, ctx.client, ctx.target, conversation, { id: `${message.id}:failed`, date: ctx.target.now, text: failureNote(ctx) });
+    await sendToOpenLine(deps.db, ctx.client, ctx.target, conversation, { id: `${message.id}:failed`, date: ctx.target.now, text: failureNote(message, languageOfDomain(ctx.portal.domain)) });
     return;
   }
   const chatId = conversation.crmChatId;
