@@ -50,9 +50,39 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array<ArrayB
   return out;
 }
 
-function fileName(file: MessageFile, url: URL): string {
-  const fromUrl = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+function fileName(file: MessageFile, url: URL | undefined): string {
+  const fromUrl = url ? decodeURIComponent(url.pathname.split("/").pop() ?? "") : "";
   return (file.name ?? fromUrl ?? "").trim().slice(0, 200) || "file";
+}
+
+/** `media:<ref>`: a file only the provider can fetch (IncomingFile, Provider.resolveMedia). */
+const PROVIDER_MEDIA = "media:";
+
+interface Download {
+  url: URL;
+  headers: Record<string, string>;
+  /** the URL carries credentials (Telegram's has the bot token): it never appears in an error */
+  secret: boolean;
+  name?: string;
+  mime?: string;
+}
+
+/** Where the file's bytes are: its own link, or the provider's answer for a `media:` reference. */
+async function downloadOf(deps: MediaDeps, channel: Channel, file: MessageFile): Promise<Download> {
+  const provider = providerOf(channel);
+  if (file.url.startsWith(PROVIDER_MEDIA)) {
+    if (!provider.resolveMedia) throw new PermanentError(`${provider.title} cannot fetch its media references`, "file_unreachable");
+    const resolved = await provider.resolveMedia(await providerContext(deps, channel), file.url.slice(PROVIDER_MEDIA.length));
+    return {
+      url: new URL(resolved.url),
+      headers: resolved.headers ?? {},
+      secret: true,
+      ...(resolved.name ? { name: resolved.name } : {}),
+      ...(resolved.mime ? { mime: resolved.mime } : {}),
+    };
+  }
+  const headers = file.auth && provider.downloadHeaders ? provider.downloadHeaders(await providerContext(deps, channel), file.url) : {};
+  return { url: new URL(file.url), headers, secret: false };
 }
 
 /**
@@ -70,19 +100,20 @@ export async function hostMessageFile(deps: MediaDeps, channel: Channel, message
     if (row) return { url: await link(row.id), name: row.name, mime: row.mime };
   }
 
-  const provider = providerOf(channel);
-  const headers = file.auth && provider.downloadHeaders ? provider.downloadHeaders(await providerContext(deps, channel), file.url) : {};
+  const download = await downloadOf(deps, channel, file);
   let res: Response;
   try {
     res = await requestPublic(
-      new URL(file.url),
-      { method: "GET", headers },
+      download.url,
+      { method: "GET", headers: download.headers },
       { fetch: deps.fetch, policy: { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK }, timeoutMs: DOWNLOAD_TIMEOUT_MS },
       "file",
     );
   } catch (err) {
-    if (err instanceof AppError && err.code === "invalid_parameter") throw new PermanentError(err.message, "file_unreachable");
-    throw new RetryableError(err instanceof Error ? err.message : String(err));
+    const text = err instanceof Error ? err.message : String(err);
+    const shown = download.secret ? `the provider's file could not be downloaded (${download.url.host})` : text;
+    if (err instanceof AppError && err.code === "invalid_parameter") throw new PermanentError(shown, "file_unreachable");
+    throw new RetryableError(shown);
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -91,8 +122,9 @@ export async function hostMessageFile(deps: MediaDeps, channel: Channel, message
     throw new PermanentError(message, "file_unreachable");
   }
   const bytes = await readCapped(res, MAX_MEDIA_BYTES);
-  const mime = (file.mime ?? res.headers.get("content-type")?.split(";")[0]?.trim()) || "application/octet-stream";
-  const name = fileName(file, new URL(file.url));
+  const mime = (file.mime ?? download.mime ?? res.headers.get("content-type")?.split(";")[0]?.trim()) || "application/octet-stream";
+  // a provider-resolved URL is never used for the name: it may carry a token
+  const name = fileName(download.name && !file.name ? { ...file, name: download.name } : file, download.secret ? undefined : download.url);
   const id = crypto.randomUUID();
   const storageKey = `media/${channel.id}/${id}`;
   await deps.files.put(storageKey, bytes, { mime });

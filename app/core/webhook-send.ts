@@ -1,12 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { lineBindings, messages, portals } from "../db/schema.js";
+import { lineBindings, type MessageTemplateRef, messages, portals } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
 import { type Channel, providerOf } from "./channels.js";
 import { AppError, type ErrorCode } from "./errors.js";
 import { failureText, type NoteLanguage } from "./failure-texts.js";
 import { queueOutgoing } from "./messages/outgoing.js";
+import { assertWindowOpen } from "./service-window.js";
 import type { EnqueueInput } from "./outbox/enqueue.js";
 import type { Message } from "./messages/status.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
@@ -69,9 +70,25 @@ export function assertCanSendFileByUrl(channel: Channel): void {
   }
 }
 
+/**
+ * A Telegram bot cannot write first to a phone number (channels-next.md 1): only to chats that
+ * started it. Refused at once with what to do, instead of a message that fails later.
+ */
+export function assertCanReach(channel: Channel, peer: Peer, field = "phone_number"): void {
+  const provider = providerOf(channel);
+  if (provider.capabilities.sendsToPhone !== false || peer.chatId) return;
+  throw new AppError(
+    "invalid_parameter",
+    `${field}: a ${provider.title} channel cannot write first to a phone number; the client must start the bot, then use their chat_id`,
+    { field },
+  );
+}
+
 export interface WebhookSendInput {
   caller: WebhookCaller;
   peer: Peer;
+  /** a template send (sendTemplate): the window does not apply, and `content` is its rendered text */
+  template?: MessageTemplateRef;
   /**
    * Builds the message content; called only when a new message is queued, so a repeated
    * request_id or a blocked channel costs no file probe.
@@ -149,6 +166,8 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
 
   if (!message) {
     assertChannelCanSend(caller.channel);
+    assertCanReach(caller.channel, input.peer);
+    if (!input.template) await assertWindowOpen(deps.db, caller.channel, input.peer, now);
     const dedupKey =
       input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
     const mirror = input.sendToImol && (await hasActiveBinding(deps.db, caller.channel.id));
@@ -161,6 +180,7 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
       dedupKey,
       dedupWindowMs: IDEMPOTENCY_WINDOW_MS,
       sendToImol: input.sendToImol,
+      ...(input.template ? { template: input.template } : {}),
       ...(mirror || noteCrm
         ? {
             extraJobs: (m: Message) => [

@@ -17,7 +17,25 @@ const MAX_BODY_BYTES = 1_000_000;
  * from the outbox. An authenticated body we cannot parse is kept in quarantine and answered
  * 200, so the provider stops redelivering it.
  */
-export const providerHooks = new Hono<AppEnv>().post("/hooks/:provider/:secret", async (c) => {
+export const providerHooks = new Hono<AppEnv>()
+  /**
+   * GET /hooks/<provider>/<secret>: a provider checking the URL before it sends anything (the
+   * Cloud API's `hub.challenge`). Answered only for providers with such a handshake; the
+   * provider decides the answer (its verify token), as plain text.
+   */
+  .get("/hooks/:provider/:secret", async (c) => {
+    const deps = c.var.deps;
+    const channel = await findChannelByHookSecret(deps.db, c.req.param("provider"), c.req.param("secret"));
+    if (!channel) throw new AppError("unauthorized", "unknown webhook URL");
+    const provider = providerOf(channel);
+    if (!provider.verifyWebhook) throw new AppError("not_found", "this provider's webhooks are POSTed");
+    const answer = await provider.verifyWebhook(
+      { method: "GET", headers: c.req.raw.headers, query: new URL(c.req.url).searchParams, body: "" },
+      await providerContext(deps, channel),
+    );
+    return c.text(answer.body, answer.status as 200 | 403);
+  })
+  .post("/hooks/:provider/:secret", async (c) => {
   const deps = c.var.deps;
   const channel = await findChannelByHookSecret(deps.db, c.req.param("provider"), c.req.param("secret"));
   if (!channel) throw new AppError("unauthorized", "unknown webhook URL");

@@ -4,7 +4,7 @@ import { CHECK_PHONE_LIMIT, hitRateLimit, WEBHOOK_API_LIMIT } from "../../core/r
 import { lookupWebhookToken, type WebhookCaller } from "../../core/webhook-tokens.js";
 import type { AppEnv } from "../../deps.js";
 
-export const WEBHOOK_METHODS = ["sendText", "sendFile", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
+export const WEBHOOK_METHODS = ["sendText", "sendFile", "sendTemplate", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
 export type WebhookMethod = (typeof WEBHOOK_METHODS)[number];
 
 /** The public webhook API's context: AppEnv plus the authenticated caller. */

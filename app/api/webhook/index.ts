@@ -10,6 +10,7 @@ import { webhookDocs } from "./docs.js";
 import { openApi } from "./openapi.js";
 import { paramsBodyLimit } from "./params.js";
 import { sendFile } from "./send-file.js";
+import { sendTemplate } from "./send-template.js";
 import { sendText } from "./send-text.js";
 
 /** The token is a secret: logs show the route with it masked. */
@@ -26,6 +27,7 @@ export const webhookApi = new Hono<AppEnv>()
   .route("/", webhookDocs)
   .route("/", sendText)
   .route("/", sendFile)
+  .route("/", sendTemplate)
   .route("/", checkPhone)
   .route("/", checkStatus)
   .route("/", checkMessageStatus)

@@ -54,6 +54,8 @@ export interface OpenApiDocument {
 function paramSchema(p: ParamDoc): SchemaObject {
   if (p.yesNo) return { type: "string", enum: ["Y", "N"], description: p.description, examples: [p.example] };
   if (p.name === "wait") return { type: "integer", minimum: 0, maximum: 10, description: p.description, examples: [Number(p.example)] };
+  // `name[]`: a list, repeated in a query or form (PHP style), an array in a JSON body
+  if (p.name.endsWith("[]")) return { type: "array", items: { type: "string" }, description: p.description, examples: [[p.example]] };
   return { type: p.type, description: p.description, examples: [p.example] };
 }
 

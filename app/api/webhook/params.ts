@@ -21,6 +21,28 @@ export const paramsBodyLimit = bodyLimit({
     errorResponse(c, new AppError("invalid_body", `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`), c.get("requestId")),
 });
 
+/**
+ * Lists travel as PHP does (`params[]=a&params[]=b`, also `params[0]=a`) or as a JSON array;
+ * both are kept flat as `params[0]`, `params[1]`… so every method reads one shape.
+ */
+function addParam(out: RawParams, key: string, value: string): void {
+  if (key.endsWith("[]")) {
+    const base = key.slice(0, -2);
+    let i = 0;
+    while (`${base}[${i}]` in out) i++;
+    out[`${base}[${i}]`] = value;
+  } else if (!(key in out)) out[key] = value;
+}
+
+/** Reads a list parameter: `name[0]`, `name[1]`… in order, else `<single>1`, `<single>2`… (form builders and 1C send those). */
+export function listParam(raw: RawParams, name: string, single: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 100 && raw[`${name}[${i}]`] !== undefined; i++) out.push(raw[`${name}[${i}]`]!);
+  if (out.length > 0) return out;
+  for (let i = 1; i <= 100 && raw[`${single}${i}`] !== undefined; i++) out.push(raw[`${single}${i}`]!);
+  return out;
+}
+
 function fromJson(text: string): RawParams {
   let parsed: unknown;
   try {
@@ -35,7 +57,9 @@ function fromJson(text: string): RawParams {
   for (const [key, value] of Object.entries(parsed)) {
     if (value === null || value === undefined) continue;
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[key] = String(value);
-    else throw new AppError("invalid_parameter", `${key}: must be a string, number or boolean`, { field: key });
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number")) {
+      value.forEach((v, i) => (out[`${key}[${i}]`] = String(v)));
+    } else throw new AppError("invalid_parameter", `${key}: must be a string, number or boolean`, { field: key });
   }
   return out;
 }
@@ -52,7 +76,7 @@ async function fromMultipart(c: Context): Promise<RawParams> {
     if (typeof value !== "string") {
       throw new AppError("invalid_parameter", `${key}: files cannot be uploaded; pass a direct link to the file in body`, { field: key });
     }
-    out[key] = value;
+    addParam(out, key, value);
   }
   return out;
 }
@@ -65,7 +89,7 @@ async function fromMultipart(c: Context): Promise<RawParams> {
  */
 export async function readParams(c: Context): Promise<RawParams> {
   const out: RawParams = {};
-  for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in out)) out[key] = value;
+  for (const [key, value] of new URL(c.req.url).searchParams) addParam(out, key, value);
   if (c.req.method !== "POST") return out;
 
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -76,7 +100,12 @@ export async function readParams(c: Context): Promise<RawParams> {
   if (type === "application/json" || type.endsWith("+json")) return { ...out, ...fromJson(text) };
   if (type === "application/x-www-form-urlencoded" || type === "" || type === "text/plain") {
     // 1C and shell scripts often post form data without a content type
-    const body = type === "" && text.trimStart().startsWith("{") ? fromJson(text) : Object.fromEntries(new URLSearchParams(text));
+    let body: RawParams;
+    if (type === "" && text.trimStart().startsWith("{")) body = fromJson(text);
+    else {
+      body = {};
+      for (const [key, value] of new URLSearchParams(text)) addParam(body, key, value);
+    }
     return { ...out, ...body };
   }
   throw new AppError("invalid_body", `unsupported Content-Type ${type}: use application/x-www-form-urlencoded or application/json`);

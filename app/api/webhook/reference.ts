@@ -81,11 +81,12 @@ export const METHOD_DOCS: MethodDoc[] = [
   {
     name: "sendText",
     summary: "Send a text message",
-    description: "Queues a text message to the number (or Telegram chat). The message id answers checkMessageStatus.",
+    description:
+      "Queues a text message to the number (or Telegram chat). The message id answers checkMessageStatus. A Telegram bot channel writes only to chats that started the bot (chat_id), never first to a phone number; a WhatsApp Cloud API channel sends free text only within 24 hours of the client's last message (template_required otherwise: use sendTemplate).",
     limit: "5 requests per 3 seconds per webhook",
     params: [phone, { name: "body", required: true, type: "string", description: "Message text.", example: "Мы получили вашу заявку №00001" }, sendToImol, requestIdParam, wait, chatId],
     answer: sendAnswer,
-    errors: sendErrors,
+    errors: [...sendErrors, "invalid_recipient", "template_required"],
   },
   {
     name: "sendFile",
@@ -103,6 +104,26 @@ export const METHOD_DOCS: MethodDoc[] = [
     ],
     answer: sendAnswer,
     errors: [...sendErrors, "file_unreachable", "file_too_large", "unsupported"],
+  },
+  {
+    name: "sendTemplate",
+    summary: "Send an approved WhatsApp template",
+    description:
+      "WhatsApp Cloud API channels only. Queues an approved message template: the one kind of message WhatsApp delivers when more than 24 hours have passed since the client's last message (sendText then answers template_required). The template is checked against the channel's templates (as listed in the channel settings) before the message is accepted: its name, language, status and the number of values. Values fill {{1}}, {{2}}… in order: params[]=…&params[]=… (or param1, param2…; a JSON array in a JSON body).",
+    limit: "5 requests per 3 seconds per webhook",
+    params: [
+      phone,
+      { name: "template", required: true, type: "string", description: "The template's name as registered with WhatsApp.", example: "order_ready" },
+      { name: "language", required: false, type: "string", description: "The template's language code; needed only when the template exists in several languages.", example: "ru" },
+      { name: "params[]", required: false, type: "string", description: "The body's values in order, one parameter each (repeat it); or param1, param2…", example: "00001" },
+      { name: "header_params[]", required: false, type: "string", description: "Values of {{n}} in a text header, in order.", example: "Иван" },
+      { name: "header_url", required: false, type: "string", description: "The link of the image, video or document of a media header.", example: "https://example.com/files/promo.jpg" },
+      sendToImol,
+      requestIdParam,
+      wait,
+    ],
+    answer: sendAnswer,
+    errors: [...sendErrors, "template_invalid", "unsupported"],
   },
   {
     name: "checkPhone",
@@ -168,6 +189,12 @@ export const ERROR_DOCS: Array<{ code: ErrorCode; when: string }> = [
   { code: "rate_limited", when: "Too many requests; the Retry-After header says after how many seconds to retry." },
   { code: "channel_not_connected", when: "The channel is logged out, banned or its credentials are rejected." },
   { code: "no_messenger", when: "The number has no account in this messenger." },
+  { code: "invalid_recipient", when: "The Telegram chat does not exist for this bot: the client has not started it." },
+  {
+    code: "template_required",
+    when: "WhatsApp Cloud API: more than 24 hours have passed since the client's last message; only sendTemplate can reach them until they write again.",
+  },
+  { code: "template_invalid", when: "The template does not exist on the number, is not approved, or the number of values does not fit." },
   { code: "send_failed", when: "The provider refused the message for another reason (see message)." },
   { code: "file_unreachable", when: "The file link does not answer or answers with an error." },
   { code: "file_too_large", when: `The file is larger than ${MAX_REMOTE_FILE_BYTES / 1024 / 1024} MB.` },

@@ -6,6 +6,7 @@ import type { OutgoingContent, Peer } from "../../providers/types.js";
 import { type Channel, pacingOf, providerOf } from "../channels.js";
 import { type EnqueueInput, enqueueJob } from "../outbox/enqueue.js";
 import { peerKey } from "../peer.js";
+import { CRM_STATUS_JOB } from "./record-status.js";
 import type { Message } from "./status.js";
 
 export const SEND_JOB = "message.send";
@@ -139,5 +140,64 @@ export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promis
   });
   const woken = [...(result.jobId ? [result.jobId] : []), ...result.extraJobIds];
   if (woken.length > 0) await deps.queue.wake(woken);
+  return { message: result.message, created: result.created };
+}
+
+/**
+ * An outgoing message refused before it could be queued for sending (a `/template` command
+ * naming no template or a wrong one): kept as a failed row, with the job that reports the
+ * failure to the CRM chat written in the same transaction, so the operator sees why in the chat
+ * and a redelivered event (same dedup key) notes it once.
+ */
+export async function recordRefusedOutgoing(
+  deps: AppDeps,
+  input: Omit<OutgoingInput, "extraJobs" | "dedupWindowMs" | "template">,
+  failure: { code: string; reason: string },
+): Promise<{ message: Message; created: boolean }> {
+  const now = deps.clock.now();
+  const body = input.content.type === "text" ? input.content.text : (input.content.caption ?? null);
+  const result = await deps.db.transaction(async (tx) => {
+    const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
+    const [inserted] = await tx
+      .insert(messages)
+      .values({
+        channelId: input.channel.id,
+        conversationId,
+        direction: "out",
+        origin: input.origin,
+        peer: peerKey(input.peer),
+        body,
+        crmMessageId: input.crmMessageId ?? null,
+        status: "failed",
+        statusHistory: [
+          { status: "queued", at: now.toISOString() },
+          { status: "failed", at: now.toISOString(), reason: failure.reason },
+        ],
+        errorCode: failure.code,
+        errorMessage: failure.reason,
+        dedupKey: input.dedupKey,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: messages.dedupKey })
+      .returning();
+    if (!inserted) {
+      const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey));
+      return { message: existing!, created: false, jobId: undefined };
+    }
+    if (!inserted.crmMessageId) return { message: inserted, created: true, jobId: undefined };
+    const { job } = await enqueueJob(
+      tx,
+      {
+        kind: CRM_STATUS_JOB,
+        payload: { messageId: inserted.id, status: "failed" },
+        dedupKey: `${CRM_STATUS_JOB}:${inserted.id}:failed`,
+        maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+      },
+      now,
+    );
+    return { message: inserted, created: true, jobId: job.id };
+  });
+  if (result.jobId) await deps.queue.wake([result.jobId]);
   return { message: result.message, created: result.created };
 }

@@ -1,11 +1,14 @@
 import { and, eq, gt, or } from "drizzle-orm";
 import { type Channel, findChannel } from "../../../core/channels.js";
-import { queueOutgoing } from "../../../core/messages/outgoing.js";
+import { AppError } from "../../../core/errors.js";
+import { queueOutgoing, recordRefusedOutgoing } from "../../../core/messages/outgoing.js";
+import { parseTemplateCommand, type TemplateCommand } from "../../../core/template-command.js";
+import { channelHasTemplates, prepareTemplateSend } from "../../../core/templates.js";
 import { peerFromKey } from "../../../core/peer.js";
 import type { Db } from "../../../db/index.js";
 import { conversations, messages } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
-import type { OutgoingContent } from "../../../providers/types.js";
+import type { OutgoingContent, Peer } from "../../../providers/types.js";
 import type { BracketObject } from "../bracket-form.js";
 import { parseForm } from "../install.js";
 import type { PortalRow } from "../portal-auth.js";
@@ -84,6 +87,43 @@ function contentsOf(m: OperatorMessage): OutgoingContent[] {
   ];
 }
 
+/** What the Open Lines chat shows for a `/template` command that asked for the list (report-status.ts). */
+export const TEMPLATE_LIST_CODE = "template_list";
+
+interface TemplateCommandInput {
+  channel: Channel;
+  peer: Peer;
+  command: TemplateCommand;
+  dedupKey: string;
+  crmMessageId: string;
+  /** the command as typed, kept as the row's body when it is refused */
+  text: string;
+}
+
+/**
+ * `/template …` in an Open Lines chat of a channel with templates (core/template-command.ts):
+ * a valid template is queued like any operator message (the row keeps the filled-in text); the
+ * list request or a wrong template becomes a refused row whose note in the chat lists the
+ * approved templates (report-status.ts), so the operator can try again.
+ */
+async function queueTemplateCommand(deps: AppDeps, input: TemplateCommandInput): Promise<{ created: boolean }> {
+  const base = { channel: input.channel, peer: input.peer, origin: "openlines" as const, dedupKey: input.dedupKey, crmMessageId: input.crmMessageId };
+  if (!input.command.name) {
+    return recordRefusedOutgoing(deps, { ...base, content: { type: "text", text: input.text } }, { code: TEMPLATE_LIST_CODE, reason: "the operator asked for the templates" });
+  }
+  try {
+    const prepared = await prepareTemplateSend(deps, input.channel, {
+      name: input.command.name,
+      language: input.command.language,
+      params: input.command.params,
+    });
+    return queueOutgoing(deps, { ...base, content: { type: "text", text: prepared.text }, template: prepared.ref });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return recordRefusedOutgoing(deps, { ...base, content: { type: "text", text: input.text } }, { code: "template_invalid", reason: err.message });
+  }
+}
+
 export type OperatorEvent = { ignored: string } | { channel: Channel; messages: OperatorMessage[] };
 
 /**
@@ -131,6 +171,15 @@ export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, fo
       if (contents.length === 0) continue;
     }
     const baseKey = `b24:${portal.externalId}:${m.im.message_id}`;
+    const first = contents[0];
+    const command = first?.type === "text" && channelHasTemplates(channel) ? parseTemplateCommand(first.text) : undefined;
+    if (command && first?.type === "text") {
+      const peer = peerFromKey(client.peer, client.peerName);
+      const { created } = await queueTemplateCommand(deps, { channel, peer, command, dedupKey: baseKey, crmMessageId: m.im.message_id, text: first.text });
+      if (created) result.queued++;
+      else result.duplicates++;
+      contents = contents.slice(1);
+    }
     let fileIndex = 0;
     for (const content of contents) {
       const dedupKey = content.type === "text" ? baseKey : `${baseKey}:file${fileIndex++}`;

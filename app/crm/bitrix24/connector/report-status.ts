@@ -3,7 +3,9 @@ import { z } from "zod";
 import { failureAdvice, languageOfDomain, type NoteLanguage } from "../../../core/failure-texts.js";
 import type { Message } from "../../../core/messages/status.js";
 import { PermanentError } from "../../../core/outbox/types.js";
+import { describeTemplates } from "../../../core/templates.js";
 import { failureOf } from "../../../core/webhook-send.js";
+import { TEMPLATE_LIST_CODE } from "./operator-messages.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import { messages } from "../../../db/schema.js";
 import { queueRobotStatusReply } from "../automation/robot-reply.js";
@@ -54,6 +56,22 @@ export function failureNote(message: Message, lang: NoteLanguage): string {
 }
 
 /**
+ * The note for a refused or failed operator message; where a template is the way out (closed
+ * window, wrong template, the `/template` list request) the channel's approved templates follow,
+ * so the operator can pick one without leaving the chat.
+ */
+async function failureNoteWithTemplates(deps: Bitrix24Deps, message: Message, lang: NoteLanguage): Promise<string> {
+  const code = message.errorCode ?? "";
+  const listed = code === TEMPLATE_LIST_CODE || code === "template_required" || code === "template_invalid" ? await describeTemplates(deps.db, message.channelId) : "";
+  const none = lang === "ru" ? "У номера нет одобренных шаблонов WhatsApp." : "The number has no approved WhatsApp templates.";
+  const list = `${lang === "ru" ? "Шаблоны" : "Templates"}:\n${listed || none}`;
+  if (code === TEMPLATE_LIST_CODE) return `ℹ️ chatbridge: ${list}\n${failureAdvice("template_required", lang)}`;
+  const reason = code === "template_invalid" && message.errorMessage ? `\n${message.errorMessage}` : "";
+  const note = failureNote(message, lang) + reason;
+  return listed || code.startsWith("template_") ? `${note}\n${list}` : note;
+}
+
+/**
  * `crm.report_status` for operator messages (origin "openlines"): sent and delivered ->
  * `imconnector.send.status.delivery`, read -> `imconnector.send.status.reading` (same shape
  * without `date`; a server-side stub per the docs, 3.8), failed -> a visible note in the chat.
@@ -67,7 +85,8 @@ export async function reportOpenLinesStatus(deps: Bitrix24Deps, messageId: strin
     return;
   }
   if (status === "failed") {
-    await sendToOpenLine(deps.db, ctx.client, ctx.target, conversation, { id: `${message.id}:failed`, date: ctx.target.now, text: failureNote(message, languageOfDomain(ctx.portal.domain)) });
+    const lang = languageOfDomain(ctx.portal.domain);
+    await sendToOpenLine(deps.db, ctx.client, ctx.target, conversation, { id: `${message.id}:failed`, date: ctx.target.now, text: await failureNoteWithTemplates(deps, message, lang) });
     return;
   }
   const chatId = conversation.crmChatId;
