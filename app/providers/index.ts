@@ -1,10 +1,12 @@
 import { devino } from "./devino/index.js";
 import { gateway } from "./gateway/index.js";
 import { greenapi } from "./greenapi/index.js";
+import { telegram } from "./telegram/index.js";
 import type { Provider } from "./types.js";
 import { wahelp } from "./wahelp/index.js";
 import { wamm } from "./wamm/index.js";
 import { wappi } from "./wappi/index.js";
+import { whatsappCloud } from "./whatsapp-cloud/index.js";
 
 /** Every provider a channel can use, by the name stored in `channels.provider`. One line per provider. */
 export const providers = {
@@ -14,6 +16,8 @@ export const providers = {
   wahelp,
   devino,
   wamm,
+  telegram,
+  "whatsapp-cloud": whatsappCloud,
 } satisfies Record<string, Provider<any>>;
 
 export type ProviderName = keyof typeof providers;

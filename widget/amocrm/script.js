@@ -26,7 +26,7 @@ define(['jquery'], function ($) {
   return function () {
     var self = this;
     var qrTimers = {};
-    var state = { channels: [], providers: [], qr: {}, $root: null };
+    var state = { channels: [], providers: [], qr: {}, templates: {}, $root: null };
 
     function t(key, vars) {
       var texts = self.i18n('panel') || {};
@@ -315,6 +315,49 @@ define(['jquery'], function ($) {
       }));
     }
 
+    /* Who the channel is: a Telegram bot's @username and link, a Cloud API number with its name and quality. */
+    function identityRow(channel) {
+      var d = channel.state_detail || {};
+      var parts = [];
+      $.each(['username', 'display_phone_number', 'verified_name'], function (i, key) { if (typeof d[key] === 'string') parts.push(d[key]); });
+      if (typeof d.quality_rating === 'string') parts.push(t('quality') + ': ' + d.quality_rating);
+      var link = typeof d.link === 'string' && /^https:\/\/t\.me\/[A-Za-z0-9_]+$/.test(d.link) ? d.link : null;
+      if (parts.length === 0 && !link) return null;
+      var $row = el('div', 'cb-field').append(el('span', 'cb-muted', parts.join(' · ')));
+      if (link) $row.append(' ', el('a', null, link).attr({ href: link, target: '_blank', rel: 'noopener' }));
+      return $row;
+    }
+
+    function loadTemplates(channel, refresh) {
+      var call = refresh ? api('POST', channelPath(channel, '/templates/sync')) : api('GET', channelPath(channel, '/templates'));
+      return call.then(function (answer) {
+        state.templates[channel.id] = answer.templates || [];
+        renderChannels();
+        return t('templatesLoaded', { count: state.templates[channel.id].length });
+      });
+    }
+
+    /* WhatsApp Cloud API channels: the number's templates, their status and how many values each takes. */
+    function templatesRow(channel, provider) {
+      if (!provider || !provider.capabilities || !provider.capabilities.templates) return null;
+      var $row = el('div', 'cb-field');
+      var list = state.templates[channel.id];
+      if (list) {
+        var $ul = el('ul', 'cb-templates');
+        $.each(list, function (i, tpl) {
+          $ul.append(el('li', 'cb-template').append(
+            el('strong', null, tpl.name),
+            el('span', 'cb-muted', ' ' + tpl.language + ' · ' + tpl.category + ' · ' + tpl.status + ' · ' + t('templateValues', { count: tpl.body_params })),
+            el('div', 'cb-hint', tpl.body)
+          ));
+        });
+        $row.append(el('strong', null, t('templates')), list.length ? $ul : el('p', 'cb-empty', t('noTemplates')), el('small', 'cb-hint', t('templatesHint')));
+      }
+      return $row.append(button(list ? t('refreshTemplates') : t('showTemplates'), function ($b) {
+        runAction(channel.id, $b, function () { return loadTemplates(channel, Boolean(list)); });
+      }));
+    }
+
     function channelCard(channel) {
       var provider = providerOf(channel.provider);
       var $actions = el('div', 'cb-actions').append(button(t('bind'), function ($b) {
@@ -331,7 +374,9 @@ define(['jquery'], function ($) {
           el('span', 'cb-muted', ' ' + (provider ? provider.title : channel.provider) + ' · ' + channel.messenger + ' · '),
           el('span', 'cb-state cb-state-' + String(channel.state).replace(/[^a-z_]/g, ''), t('state') + ': ' + t('state_' + channel.state))
         ),
-        webhookRow(channel)
+        identityRow(channel),
+        webhookRow(channel),
+        templatesRow(channel, provider)
       );
       if (state.qr[channel.id]) {
         $card.append(el('div', 'cb-qr').append(el('img').attr({ src: state.qr[channel.id], width: 240, height: 240, alt: 'QR' }), el('small', 'cb-hint', t('qrHint'))));

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../deps.js";
 import { amocrmDpSecret } from "./amocrm-dp-secret.js";
 import { bindChannel } from "./bind-channel.js";
 import { channelQr } from "./channel-qr.js";
+import { channelTemplatesRoutes } from "./channel-templates.js";
 import { adminCors } from "./cors.js";
 import { createChannelRoute } from "./create-channel.js";
 import { createSession } from "./create-session.js";
@@ -32,6 +33,7 @@ export const adminApi = new Hono<AppEnv>()
   .route("/", updateChannel)
   .route("/", deleteChannel)
   .route("/", channelQr)
+  .route("/", channelTemplatesRoutes)
   .route("/", bindChannel)
   .route("/", showWebhookTokenRoute)
   .route("/", regenerateWebhookTokenRoute)

@@ -3,7 +3,7 @@ import type { OpenApiDocument } from "../../../app/api/webhook/openapi.js";
 import { ERROR_STATUS } from "../../../app/core/errors.js";
 import { WebhookHarness } from "./harness.js";
 
-const METHODS = ["sendText", "sendFile", "checkPhone", "checkStatus", "checkMessageStatus"];
+const METHODS = ["sendText", "sendFile", "sendTemplate", "checkPhone", "checkStatus", "checkMessageStatus"];
 
 describe("GET /rest/webhook/openapi.json and GET /docs", () => {
   const h = new WebhookHarness("pglite");

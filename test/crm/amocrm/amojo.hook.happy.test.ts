@@ -65,8 +65,20 @@ describe.each(await backends())("amojo: manager -> client (outgoing hook 2.7, de
     await managerWrites(b, { messageId: id, text: "Alles klar?" });
     await h.runJobs(3);
     const [report] = h.amojo.deliveryStatuses(b.scopeId);
-    expect(report).toEqual({ msgid: id, body: { msgid: id, status_code: -1, delivery_status: -1, error_code: 905, error: "The message could not be sent" } });
+    expect(report).toEqual({ msgid: id, body: { msgid: id, status_code: -1, delivery_status: -1, error_code: 905, error: "Сообщение не удалось отправить" } });
     expect(JSON.stringify(report)).not.toContain("abc123");
+    expect(h.amojo.violations).toEqual([]);
+  });
+
+  it("happy: Wappi's 'Recipient is not registered in WhatsApp' reaches amojo as 904 with the reason in the account's language [U: Wappi wording]", async () => {
+    const b = await chatting();
+    const id = crypto.randomUUID();
+    h.wappi.answerNext({ status: 400, body: { status: "error", detail: "Recipient is not registered in WhatsApp" } });
+    await managerWrites(b, { messageId: id, text: "Добрый день" });
+    await h.runJobs(3);
+    expect(h.amojo.deliveryStatuses(b.scopeId)).toEqual([
+      { msgid: id, body: { msgid: id, status_code: -1, delivery_status: -1, error_code: 904, error: "У номера нет аккаунта в этом мессенджере" } },
+    ]);
     expect(h.amojo.violations).toEqual([]);
   });
 
@@ -78,7 +90,7 @@ describe.each(await backends())("amojo: manager -> client (outgoing hook 2.7, de
     await recordStatus(h.deps, message!, { status: "failed", at: h.clock.now(), errorCode: "no_messenger", reason: "not on WhatsApp" });
     await h.runJobs(1);
     expect(h.amojo.deliveryStatuses(b.scopeId)).toEqual([
-      { msgid: id, body: { msgid: id, status_code: -1, delivery_status: -1, error_code: 904, error: "The number has no account in this messenger" } },
+      { msgid: id, body: { msgid: id, status_code: -1, delivery_status: -1, error_code: 904, error: "У номера нет аккаунта в этом мессенджере" } },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { failureText, languageOfDomain } from "../../../app/core/failure-texts.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordStatus } from "../../../app/core/messages/record-status.js";
 import { backends } from "../../support/db.js";
@@ -93,8 +94,10 @@ describe.each(await backends())("Open Lines connector: operator -> client (%s)",
     const text = (notes[0]!.body.MESSAGES as Array<{ message: { text: string } }>)[0]!.message.text;
     expect(text.startsWith("⚠️")).toBe(true);
     expect(text).toContain("Sind Sie da?");
-    expect(text).toContain("the number is not on WhatsApp");
-    expect(text).toContain("no_messenger");
+    // the fixed public reason in the portal's language, never the provider's own answer or our codes
+    expect(text).toContain(failureText("no_messenger", languageOfDomain(h.fake.host)));
+    expect(text).not.toContain("the number is not on WhatsApp");
+    expect(text).not.toContain("no_messenger");
     expect(h.fake.callsOf("imconnector.send.status.delivery").filter((c) => c.body.LINE === b.line && JSON.stringify(c.body).includes("86800"))).toHaveLength(0);
   });
 

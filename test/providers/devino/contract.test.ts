@@ -58,6 +58,7 @@ describeProviderContract({
           providerMessageId: "7",
           status: "failed",
           reason: "no_messenger (2305): recipient does not use WhatsApp",
+          code: "no_messenger",
           at: new Date(1769273520000),
         },
       ],

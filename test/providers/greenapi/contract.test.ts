@@ -189,6 +189,7 @@ describeProviderContract<GreenApiCredentials>({
           providerMessageId: "79001234569@c.us_BAE5F4886F6F2D06",
           status: "failed",
           reason: "noAccount: Recipient does not have a WhatsApp account",
+          code: "no_messenger",
           at: at(1587129400),
         },
       ],

@@ -150,12 +150,14 @@ function channelCard(channel) {
       el("span", { className: "cb-muted", text: (provider ? provider.title : channel.provider) + " · " + channel.messenger }),
       el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + t("state_" + channel.state) }),
     ]),
+    identityRow(channel),
     urlRow(channel.id, t("webhookUrl"), channel.webhook_url, ""),
     // the phone gateway's URL is called by the phone itself, not pasted into a provider's console
     channel.provider === "gateway"
       ? urlRow(channel.id, t("phoneUrl"), channel.hook_url, t("phoneUrlHint"))
       : urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
     qrBlock(channel),
+    templatesBlock(channel),
     editBlock(channel),
     testControl(channel),
     actions,

@@ -105,6 +105,16 @@ const en = {
   state_banned: "banned by the messenger",
   state_unauthorized: "credentials rejected",
   state_unknown: "not checked yet",
+  quality: "quality",
+  templates: "WhatsApp message templates",
+  showTemplates: "Templates",
+  hideTemplates: "Hide templates",
+  refreshTemplates: "Read again from WhatsApp",
+  templatesLoaded: "{count} templates.",
+  noTemplates: "The number has no templates yet: create them in WhatsApp Manager.",
+  templateValues: "Values to fill: {count}",
+  templatesHint:
+    "Only APPROVED templates can be sent. Outside the 24 hours after the client's last message WhatsApp accepts only a template: in an Open Lines chat type /template <name> <value 1> <value 2>…; robots and the webhook API (sendTemplate) take the name and values.",
 };
 
 export type TextKey = keyof typeof en;
@@ -212,6 +222,16 @@ const ru: PageTexts = {
   state_banned: "заблокирован мессенджером",
   state_unauthorized: "данные доступа отклонены",
   state_unknown: "ещё не проверено",
+  quality: "качество",
+  templates: "Шаблоны сообщений WhatsApp",
+  showTemplates: "Шаблоны",
+  hideTemplates: "Скрыть шаблоны",
+  refreshTemplates: "Перечитать из WhatsApp",
+  templatesLoaded: "Шаблонов: {count}.",
+  noTemplates: "У номера пока нет шаблонов: создайте их в WhatsApp Manager.",
+  templateValues: "Значений для заполнения: {count}",
+  templatesHint:
+    "Отправить можно только шаблоны со статусом APPROVED. Если с последнего сообщения клиента прошло больше 24 часов, WhatsApp принимает только шаблон: в чате открытой линии напишите /template <имя> <значение 1> <значение 2>…; роботы и вебхук (sendTemplate) принимают имя и значения.",
 };
 
 export type PageLanguage = "en" | "ru";
