@@ -51,15 +51,27 @@ export function messageBodyOf(text: string | null, file: SizedFile | undefined):
   return text ? { type: "text", text } : undefined;
 }
 
-/** The client as amojo shows them (2.5): name is required, phone goes into the new contact. */
+/**
+ * The client as amojo shows them (2.5): name is required, phone goes into the new contact. A
+ * Telegram client carries their @username beside the name and a t.me profile link; their phone
+ * only once they shared it (a Telegram chat id is not a phone).
+ */
 export function clientUserOf(channel: Channel, conversation: Conversation): AmojoUser {
   const phone = conversation.peerPhone ?? undefined;
-  const name = conversation.peerName?.trim() || (phone ? `+${phone}` : conversation.peer.replace(/^chat:/, "Telegram "));
+  const handle = conversation.peerUsername ? `@${conversation.peerUsername}` : undefined;
+  const base = conversation.peerName?.trim() || handle || (phone ? `+${phone}` : conversation.peer.replace(/^chat:/, "Telegram "));
+  const name = handle && base !== handle ? `${base} (${handle})` : base;
+  const link =
+    channel.messenger === "telegram" && conversation.peerUsername
+      ? `https://t.me/${conversation.peerUsername}`
+      : phone && channel.messenger === "whatsapp"
+        ? `https://wa.me/${phone}`
+        : undefined;
   return {
     id: clientUserIdOf(channel.id, conversation.peer),
     name: name.slice(0, 255),
     ...(phone ? { profile: { phone: `+${phone}` } } : {}),
-    ...(phone && channel.messenger === "whatsapp" ? { profile_link: `https://wa.me/${phone}` } : {}),
+    ...(link ? { profile_link: link } : {}),
   };
 }
 

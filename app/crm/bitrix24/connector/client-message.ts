@@ -43,9 +43,17 @@ export function sanitizeUserName(name: string | null | undefined): string | unde
  */
 function clientOf(conversation: Conversation, messenger: Messenger): { user: BracketInput; chat: BracketInput } {
   const phone = conversation.peerPhone ? `+${conversation.peerPhone}` : undefined;
-  const url = conversation.peerPhone && messenger === "whatsapp" ? `https://wa.me/${conversation.peerPhone}` : undefined;
+  const username = conversation.peerUsername ?? undefined;
+  const url =
+    messenger === "telegram" && username
+      ? `https://t.me/${username}`
+      : conversation.peerPhone && messenger === "whatsapp"
+        ? `https://wa.me/${conversation.peerPhone}`
+        : undefined;
+  // 3.6: name takes letters only, so a Telegram @username (digits, "_") reaches the operator as the t.me link
+  const name = sanitizeUserName(conversation.peerName) ?? sanitizeUserName(username);
   return {
-    user: { id: conversation.id, name: sanitizeUserName(conversation.peerName), phone, url },
+    user: { id: conversation.id, name, phone, url },
     chat: { id: conversation.id, url },
   };
 }
