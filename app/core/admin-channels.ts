@@ -3,11 +3,45 @@ import type { Db } from "../db/index.js";
 import { channels, lineBindings } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { type Messenger, ProviderPermanentError, ProviderRetryableError } from "../providers/types.js";
-import { type Channel, channelHookUrl, createChannel, providerContext, providerOf, replaceChannelCredentials } from "./channels.js";
+import { type Channel, channelHookSecret, channelHookUrl, createChannel, deriveChannelSecret, providerContext, providerOf, replaceChannelCredentials } from "./channels.js";
 import { AppError } from "./errors.js";
+import { enqueueJob } from "./outbox/enqueue.js";
 import { ensurePolling } from "./polling.js";
 import { channelHasTemplates, syncChannelTemplates } from "./templates.js";
 import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
+
+/**
+ * A CRM-neutral job (crm/dispatch.ts): the portal's channels, or their templates, changed. A
+ * CRM that keeps its own copy of the list refreshes it: Bitrix24 registers its robots again
+ * with the channel and template selects (reference/bitrix24.md 5.1); amoCRM's widget reads
+ * the list live and has nothing to do.
+ */
+export const CHANNELS_CHANGED_JOB = "crm.channels_changed";
+
+/** Changes within this window (an admin adding three channels) make one refresh, run when the window ends. */
+const CHANNELS_CHANGED_WINDOW_MS = 15_000;
+
+/**
+ * Schedules that refresh: after a channel is created, renamed or deleted, and after its
+ * templates are synced. One job per portal and window (dedup key), due at the window's end,
+ * so a burst of changes costs the CRM one update, read from the state of that moment; the
+ * admin call answers without waiting for the CRM, and a CRM failure is retried by the outbox.
+ */
+export async function scheduleAutomationRefresh(deps: Pick<AppDeps, "db" | "clock" | "config">, portalId: string): Promise<void> {
+  const now = deps.clock.now();
+  const window = Math.floor(now.getTime() / CHANNELS_CHANGED_WINDOW_MS);
+  await enqueueJob(
+    deps.db,
+    {
+      kind: CHANNELS_CHANGED_JOB,
+      payload: { portalId },
+      dedupKey: `${CHANNELS_CHANGED_JOB}:${portalId}:${window}`,
+      runAt: new Date((window + 1) * CHANNELS_CHANGED_WINDOW_MS),
+      maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+    },
+    now,
+  );
+}
 
 /** A live channel of this portal; another portal's channel is `not_found`, exactly like a missing one. */
 export async function findPortalChannel(db: Db, portalId: string, channelId: string): Promise<Channel> {
@@ -43,6 +77,8 @@ export interface ChannelView {
   webhook_url: string | null;
   /** where the provider must send its webhooks */
   hook_url: string | null;
+  /** the verify token to paste beside hook_url where the provider asks for one (WhatsApp Cloud API) */
+  hook_verify_token: string | null;
   /** what the channel is bound to: the Open Line id (Bitrix24) or the amojo scope id (amoCRM); null when unbound */
   line: string | null;
 }
@@ -62,8 +98,15 @@ export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock"
     created_at: channel.createdAt.toISOString(),
     webhook_url: token?.url ?? null,
     hook_url: (await channelHookUrl(deps, channel)) ?? null,
+    hook_verify_token: await hookVerifyToken(deps, channel),
     line: (await activeLineOf(deps.db, channel.id)) ?? null,
   };
+}
+
+async function hookVerifyToken(deps: Pick<AppDeps, "keyring">, channel: Channel): Promise<string | null> {
+  const purpose = providerOf(channel).hookVerifyPurpose;
+  if (!purpose || !channel.hookSecretEnc) return null;
+  return deriveChannelSecret(await channelHookSecret(deps.keyring, channel), purpose);
 }
 
 /** The line or scope a channel is bound to (one CRM per portal, so at most one active binding). */
@@ -189,6 +232,7 @@ export async function createPortalChannel(deps: AppDeps, portalId: string, input
     (w): w is string => w !== undefined,
   );
   if (providerOf(channel).capabilities.inbound === "poll") await ensurePolling(deps.db, deps.clock.now());
+  await scheduleAutomationRefresh(deps, portalId);
   return { channel, ...(warnings.length ? { warning: warnings.join("; ") } : {}) };
 }
 
@@ -220,6 +264,9 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
     if (!row) throw new AppError("not_found", "channel not found");
     current = row;
   }
+  // a new name shows in the CRM's channel lists; new credentials may bring other templates
+  const listed = changes.name !== undefined || changes.credentials !== undefined;
+  if (listed && current.portalId) await scheduleAutomationRefresh(deps, current.portalId);
   if (changes.credentials === undefined) return { channel: current };
   const described = await describeChannel(deps, current);
   current = described.channel;

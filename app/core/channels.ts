@@ -114,6 +114,13 @@ async function hookSecretOf(keyring: Keyring, channel: Channel): Promise<string 
   return channel.hookSecretEnc ? keyring.decrypt(channel.hookSecretEnc, hookSecretContext(channel.id)) : undefined;
 }
 
+/** The secret in the channel's hook URL (a retired channel has none). */
+export async function channelHookSecret(keyring: Keyring, channel: Channel): Promise<string> {
+  const secret = await hookSecretOf(keyring, channel);
+  if (!secret) throw new AppError("not_found", "the channel has no hook URL");
+  return secret;
+}
+
 /**
  * ProviderContext.channelSecret: HMAC-SHA256 of the purpose under the channel's hook secret,
  * base64url. Derived rather than stored, so every process agrees without a column, and a new

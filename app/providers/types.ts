@@ -218,6 +218,11 @@ export interface Provider<C = unknown> {
    */
   verifyWebhook?(req: WebhookRequest, ctx: ProviderContext<C>): Promise<{ status: number; body: string }>;
   /**
+   * The `channelSecret` purpose of the token an admin pastes beside the hook URL when setting
+   * the webhook by hand (the Cloud API's "Verify token" in the Meta app dashboard).
+   */
+  readonly hookVerifyPurpose?: string;
+  /**
    * Files only the provider can fetch: an IncomingFile whose url is `media:<ref>` is turned into
    * a download when it is re-hosted (Telegram `getFile`, Cloud API media id → 5-minute URL). The
    * URL it returns may carry credentials (Telegram's contains the bot token): it is used once and

@@ -66,6 +66,7 @@ export const whatsappCloud: Provider<WhatsAppCloudCredentials> = {
   name: "whatsapp-cloud",
   title: "WhatsApp Cloud API (Meta)",
   credentials: whatsappCloudCredentialsSchema,
+  hookVerifyPurpose: VERIFY_TOKEN_PURPOSE,
   capabilities: {
     text: true,
     fileByUrl: true,

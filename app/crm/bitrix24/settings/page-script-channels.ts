@@ -156,6 +156,7 @@ function channelCard(channel) {
     channel.provider === "gateway"
       ? urlRow(channel.id, t("phoneUrl"), channel.hook_url, t("phoneUrlHint"))
       : urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
+    urlRow(channel.id, t("verifyToken"), channel.hook_verify_token, t("verifyTokenHint")),
     qrBlock(channel),
     templatesBlock(channel),
     editBlock(channel),
