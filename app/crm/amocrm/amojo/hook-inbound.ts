@@ -2,6 +2,9 @@ import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Channel } from "../../../core/channels.js";
 import { AppError } from "../../../core/errors.js";
 import { queueOutgoing } from "../../../core/messages/outgoing.js";
+import { queueTemplateCommand } from "../../../core/messages/template-command-send.js";
+import { parseTemplateCommand } from "../../../core/template-command.js";
+import { channelHasTemplates } from "../../../core/templates.js";
 import { peerKey } from "../../../core/peer.js";
 import { parsePhone } from "../../../core/phone.js";
 import { assertPublicUrl } from "../../../core/ssrf.js";
@@ -106,12 +109,19 @@ export async function receiveAmojoHook(deps: AppDeps, scopeId: string, hook: Amo
   }
   if (await isOwnEcho(deps, channel.id, m.message.id)) return { kind: "ignored", reason: "our own message coming back" };
 
+  const dedupKey = `amojo:${scopeId}:${m.message.id}`;
+  const command = content.type === "text" && channelHasTemplates(channel) ? parseTemplateCommand(content.text) : undefined;
+  if (command && content.type === "text") {
+    // a manager's `/template …` in an amoCRM chat, as in Open Lines; its -1 report lists the templates (report-status.ts)
+    const queued = await queueTemplateCommand(deps, { origin: "amojo", channel, peer, command, dedupKey, crmMessageId: m.message.id, text: content.text });
+    return { kind: "queued", messageId: queued.message.id, created: queued.created };
+  }
   const { message, created } = await queueOutgoing(deps, {
     channel,
     peer,
     content,
     origin: "amojo",
-    dedupKey: `amojo:${scopeId}:${m.message.id}`,
+    dedupKey,
     crmMessageId: m.message.id,
   });
   if (created && message.conversationId) {

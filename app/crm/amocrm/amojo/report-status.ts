@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { failureText, languageOfDomain, type NoteLanguage } from "../../../core/failure-texts.js";
+import { failureAdvice, failureText, languageOfDomain, type NoteLanguage } from "../../../core/failure-texts.js";
+import { TEMPLATE_LIST_CODE } from "../../../core/messages/template-command-send.js";
+import { listChannelTemplates, SENDABLE_STATUS } from "../../../core/templates.js";
 import { failureOf } from "../../../core/webhook-send.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import type { AmoCrmDeps } from "../deps.js";
@@ -17,7 +19,14 @@ const STATUS_CODE: Record<Exclude<ReportedStatus, "sent">, number> = { delivered
 const NO_CONVERSATION_CODES: ReadonlySet<string> = new Set(["no_messenger", "bad_number", "invalid_recipient"]);
 
 /** The body of a delivery status (2.8); the failure text is in the account's language. */
-export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, status: Exclude<ReportedStatus, "sent">, lang: NoteLanguage = "en") {
+export function deliveryStatusBody(
+  message: MessageRow,
+  amojoMessageId: string,
+  status: Exclude<ReportedStatus, "sent">,
+  lang: NoteLanguage = "en",
+  /** the channel's approved template names, shown when a template is the way out */
+  templates: string[] = [],
+) {
   const code = STATUS_CODE[status];
   // 2.8 [U]: the docs' table says `status_code`, their PHP sample and an OSS client `delivery_status`
   // (with `msgid`): both are sent, which the sheet calls the defensive body.
@@ -26,9 +35,19 @@ export function deliveryStatusBody(message: MessageRow, amojoMessageId: string, 
     const noConversation = NO_CONVERSATION_CODES.has(message.errorCode ?? "");
     body.error_code = noConversation ? 904 : 905;
     // shown to the manager under the message: the fixed public texts, never the provider's raw answer
-    body.error = failureOf({ ...message, status: "failed" }, lang)?.message ?? failureText("send_failed", lang);
+    const code = message.errorCode ?? "";
+    const reason = failureOf({ ...message, status: "failed" }, lang)?.message ?? failureText("send_failed", lang);
+    const list = `${lang === "ru" ? "Шаблоны" : "Templates"}: ${templates.length ? templates.join(", ") : "—"}. ${failureAdvice("template_required", lang)}`;
+    if (code === TEMPLATE_LIST_CODE) body.error = list;
+    else body.error = code.startsWith("template_") ? `${reason}. ${list}` : reason;
   }
   return body;
+}
+
+async function approvedTemplateNames(deps: AmoCrmDeps, message: MessageRow): Promise<string[]> {
+  if (!(message.errorCode ?? "").startsWith("template_")) return [];
+  const rows = await listChannelTemplates(deps.db, message.channelId);
+  return [...new Set(rows.filter((r) => r.status === SENDABLE_STATUS).map((r) => r.name))].slice(0, 30);
 }
 
 /**
@@ -46,5 +65,5 @@ export async function reportAmojoStatus(deps: AmoCrmDeps, message: MessageRow, s
   const ctx = await loadAmojoContext(deps, message.id, "status report");
   if (!ctx) return;
   const path = `/v2/origin/custom/${encodeURIComponent(ctx.binding.lineId)}/${encodeURIComponent(message.crmMessageId)}/delivery_status`;
-  await ctx.account.client.call("POST", path, deliveryStatusBody(ctx.message, message.crmMessageId, status, languageOfDomain(ctx.account.portal.domain)), z.unknown());
+  await ctx.account.client.call("POST", path, deliveryStatusBody(ctx.message, message.crmMessageId, status, languageOfDomain(ctx.account.portal.domain), await approvedTemplateNames(deps, ctx.message)), z.unknown());
 }

@@ -5,7 +5,7 @@ import type { Message } from "../../../core/messages/status.js";
 import { PermanentError } from "../../../core/outbox/types.js";
 import { describeTemplates } from "../../../core/templates.js";
 import { failureOf } from "../../../core/webhook-send.js";
-import { TEMPLATE_LIST_CODE } from "./operator-messages.js";
+import { TEMPLATE_LIST_CODE } from "../../../core/messages/template-command-send.js";
 import type { ReportedStatus } from "../../dispatch.js";
 import { messages } from "../../../db/schema.js";
 import { queueRobotStatusReply } from "../automation/robot-reply.js";
