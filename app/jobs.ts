@@ -3,8 +3,9 @@ import { registerLateStatusJob } from "./core/messages/record-status.js";
 import { registerSendJob } from "./core/messages/send-job.js";
 import { registerPolling } from "./core/polling.js";
 import { amocrmCrmHandlers, registerAmoCrmJobs } from "./crm/amocrm/jobs.js";
+import { bitrix24PortalHandlers } from "./crm/bitrix24/automation/refresh.js";
 import { bitrix24CrmHandlers, registerBitrix24ConnectorJobs } from "./crm/bitrix24/connector/jobs.js";
-import { registerCrmDispatch } from "./crm/dispatch.js";
+import { registerCrmDispatch, registerPortalDispatch } from "./crm/dispatch.js";
 import { JobRegistry } from "./core/outbox/registry.js";
 import type { AppDeps } from "./deps.js";
 
@@ -24,5 +25,6 @@ export function buildRegistry(deps: JobDeps): JobRegistry {
   registerBitrix24ConnectorJobs(registry, deps);
   registerAmoCrmJobs(registry, deps);
   registerCrmDispatch(registry, deps, { bitrix24: bitrix24CrmHandlers(deps), amocrm: amocrmCrmHandlers(deps) });
+  registerPortalDispatch(registry, deps, { bitrix24: bitrix24PortalHandlers(deps) });
   return registry;
 }

@@ -268,7 +268,14 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
   const listed = changes.name !== undefined || changes.credentials !== undefined;
   if (listed && current.portalId) await scheduleAutomationRefresh(deps, current.portalId);
   if (changes.credentials === undefined) return { channel: current };
-  const described = await describeChannel(deps, current);
+  let described: { channel: Channel; warning?: string };
+  try {
+    described = await describeChannel(deps, current);
+  } catch (err) {
+    // the provider refused the new credentials: the channel keeps the ones that worked
+    await deps.db.update(channels).set({ credentialsEnc: channel.credentialsEnc, updatedAt: now }).where(eq(channels.id, channel.id));
+    throw err;
+  }
   current = described.channel;
   const warnings = [described.warning, await configureProviderWebhook(deps, current), await syncTemplatesQuietly(deps, current)].filter(
     (w): w is string => w !== undefined,

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { CHANNELS_CHANGED_JOB } from "../core/admin-channels.js";
 import { CRM_DELIVER_JOB } from "../core/messages/inbound.js";
 import { CRM_STATUS_JOB } from "../core/messages/record-status.js";
 import type { JobRegistry } from "../core/outbox/registry.js";
@@ -67,5 +68,30 @@ export function registerCrmDispatch(
   registry.register(MIRROR_OUTGOING_JOB, {
     schema: messageJob,
     handle: ({ messageId }) => route(MIRROR_OUTGOING_JOB, messageId, (h) => h.mirrorOutgoing(messageId)),
+  });
+}
+
+/**
+ * What one CRM does with the CRM-neutral jobs about a whole portal rather than a message:
+ * `crm.channels_changed` (core/admin-channels.ts scheduleAutomationRefresh: channels created,
+ * renamed or deleted, templates synced). A CRM without an entry has nothing to refresh.
+ */
+export interface PortalJobHandlers {
+  channelsChanged(portalId: string): Promise<void>;
+}
+
+/** Registers the portal-level CRM-neutral jobs, each dispatched to the handlers of the portal's CRM. */
+export function registerPortalDispatch(registry: JobRegistry, deps: { db: Db; logger: Logger }, handlers: Partial<Record<CrmKind, PortalJobHandlers>>): void {
+  registry.register(CHANNELS_CHANGED_JOB, {
+    schema: z.object({ portalId: z.uuid() }),
+    async handle({ portalId }) {
+      const [row] = await deps.db.select({ crm: portals.crm }).from(portals).where(eq(portals.id, portalId));
+      const handler = row ? handlers[row.crm] : undefined;
+      if (!handler) {
+        deps.logger.info("crm job skipped: nothing lists the portal's channels", { kind: CHANNELS_CHANGED_JOB, portal: portalId, crm: row?.crm ?? null });
+        return;
+      }
+      await handler.channelsChanged(portalId);
+    },
   });
 }

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { providerFailure } from "../../core/admin-channels.js";
+import { providerFailure, scheduleAutomationRefresh } from "../../core/admin-channels.js";
 import { AppError } from "../../core/errors.js";
 import { channelHasTemplates, listChannelTemplates, syncChannelTemplates, type TemplateRow } from "../../core/templates.js";
 import { type AdminEnv, adminAuth, channelOfRequest } from "./auth.js";
@@ -37,6 +37,8 @@ export const channelTemplatesRoutes = new Hono<AdminEnv>()
     let rows: TemplateRow[];
     try {
       rows = await syncChannelTemplates(c.var.deps, channel);
+      // the Bitrix24 template robot offers the approved ones: its list follows
+      if (channel.portalId) await scheduleAutomationRefresh(c.var.deps, channel.portalId);
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw providerFailure(err, "list the templates");

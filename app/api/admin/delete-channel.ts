@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { scheduleAutomationRefresh } from "../../core/admin-channels.js";
 import { retireChannel } from "../../core/channels.js";
 import { AppError } from "../../core/errors.js";
 import { scheduleScopeCheck } from "../../crm/amocrm/amojo/jobs.js";
@@ -24,6 +25,8 @@ export const deleteChannel = new Hono<AdminEnv>().delete("/api/channels/:id", ad
     }
   }
   if (!(await retireChannel(c.var.deps.db, channel.id, c.var.deps.clock.now()))) throw new AppError("not_found", "channel not found");
+  // the CRM's lists of channels (Bitrix24 robot selects) lose it
+  await scheduleAutomationRefresh(c.var.deps, c.var.admin.portalId);
   // amoCRM: the account's scope is disconnected once no channel is bound to it (a job decides)
   if (c.var.admin.crm === "amocrm") await scheduleScopeCheck(c.var.deps, channel);
   return c.json({ ok: true as const, deleted: channel.id, ...(warning ? { warning } : {}) });

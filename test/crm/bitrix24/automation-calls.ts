@@ -34,7 +34,7 @@ export function postRobotRun(
   portal: InstalledPortal,
   eventToken: string,
   properties: { [key: string]: BracketInput },
-  opts: { code?: string; applicationToken?: string; useSubscription?: string; documentId?: string[]; documentType?: string[] } = {},
+  opts: { code?: string; applicationToken?: string; useSubscription?: string; documentId?: string[]; documentType?: string[]; timeoutDuration?: string } = {},
 ): Promise<Response> {
   const code = opts.code ?? "chatbridge_send";
   return h.postForm(`/b24/robots/${code}`, {
@@ -45,7 +45,7 @@ export function postRobotRun(
     event_token: eventToken,
     properties,
     use_subscription: opts.useSubscription ?? "Y",
-    timeout_duration: "660",
+    timeout_duration: opts.timeoutDuration ?? "660",
     ts: "1716494651",
     auth: callAuth(h, portal, opts.applicationToken),
   });

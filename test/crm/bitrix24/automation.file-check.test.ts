@@ -31,7 +31,14 @@ describe.each(await backends())("Bitrix24 robots 'Send file', 'Check number' and
     expect(h.wappi.violations).toEqual([]);
     const replies = eventSends(token);
     expect(replies).toHaveLength(1);
-    expect(replies[0]!.body.RETURN_VALUES).toEqual({ message_id: body.message_id, status: "sent", error: "" });
+    expect(replies[0]!.body.RETURN_VALUES).toEqual({
+      message_id: body.message_id,
+      status: "sent",
+      error: "",
+      results: `+7 911 557-63-66: sent ${body.message_id}`,
+      sent_count: "1",
+      failed_count: "0",
+    });
     // send_to_ol left out: nothing goes into the Open Line
     expect((await h.jobsOf(MIRROR_OUTGOING_JOB)).filter((j) => JSON.stringify(j.payload).includes(body.message_id))).toHaveLength(0);
   });
@@ -42,7 +49,14 @@ describe.each(await backends())("Bitrix24 robots 'Send file', 'Check number' and
     const res = await postRobotRun(h, b.portal, token, { channel: b.channel.id, phone: "79115576366", file_url: " ", caption: "x" }, { code: "chatbridge_send_file_bp" });
     expect(await res.json()).toEqual({ ok: true, error: "file_url is empty" });
     await h.runJobs(1);
-    expect(eventSends(token)[0]!.body.RETURN_VALUES).toEqual({ message_id: "", status: "failed", error: "file_url is empty" });
+    expect(eventSends(token)[0]!.body.RETURN_VALUES).toEqual({
+      message_id: "",
+      status: "failed",
+      error: "file_url is empty",
+      results: "79115576366: failed: file_url is empty",
+      sent_count: "0",
+      failed_count: "1",
+    });
     expect((await h.messagesOf(b.channel.id)).filter((m) => m.direction === "out")).toHaveLength(0);
   });
 

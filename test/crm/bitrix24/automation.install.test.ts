@@ -16,6 +16,24 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
     ["crm", "Bitrix\\Crm\\Integration\\BizProc\\Document\\Dynamic"],
   ];
 
+  // 5.1 select: at install the portal has no channels yet, so the default channel is the one option
+  const channelSelect = {
+    Name: { en: "Channel", ru: "Канал" },
+    Type: "select",
+    Required: "N",
+    Options: { default: "Default channel / Канал по умолчанию" },
+    Default: "default",
+  };
+  const recipients = { Name: { en: expect.stringContaining("Recipients"), ru: expect.any(String) }, Type: "string", Required: "Y", Multiple: "Y" };
+  const runReturns = {
+    message_id: expect.objectContaining({ Type: "string" }),
+    status: expect.objectContaining({ Type: "string" }),
+    error: expect.objectContaining({ Type: "string" }),
+    results: expect.objectContaining({ Type: "text" }),
+    sent_count: expect.objectContaining({ Type: "int" }),
+    failed_count: expect.objectContaining({ Type: "int" }),
+  };
+
   const robotShape = (code: string) => ({
     CODE: code,
     HANDLER: `https://bridge.example/b24/robots/${code}`,
@@ -23,13 +41,13 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
     USE_SUBSCRIPTION: "Y",
     NAME: { en: "Send WhatsApp/Telegram message", ru: "Отправить сообщение WhatsApp/Telegram" },
     PROPERTIES: {
-      channel: { Type: "string", Required: "N" },
-      phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" },
+      channel: channelSelect,
+      phone: recipients,
       text: { Name: { en: "Text", ru: "Текст" }, Type: "text", Required: "Y" },
       file_url: { Type: "string", Required: "N" },
       send_to_ol: { Name: { en: "Send to Open Line", ru: "Отправить в открытую линию" }, Type: "bool", Required: "N", Default: "N" },
     },
-    RETURN_PROPERTIES: { message_id: { Type: "string" }, status: { Type: "string" }, error: { Type: "string" } },
+    RETURN_PROPERTIES: runReturns,
     FILTER: { INCLUDE: DOCUMENT_TYPES },
     USE_PLACEMENT: "N",
   });
@@ -62,15 +80,34 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
         NAME: { en: "Send WhatsApp/Telegram file", ru: "Отправить файл WhatsApp/Telegram" },
         DESCRIPTION: { en: expect.stringContaining("file"), ru: expect.stringContaining("файл") },
         PROPERTIES: {
-          channel: { Name: expect.any(Object), Type: "string", Required: "N" },
-          phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" },
+          channel: channelSelect,
+          phone: recipients,
           file_url: { Name: { en: "File URL", ru: "Ссылка на файл" }, Type: "string", Required: "Y" },
           caption: { Name: { en: "Caption", ru: "Подпись" }, Type: "text", Required: "N" },
           send_to_ol: { Name: expect.any(Object), Type: "bool", Required: "N", Default: "N" },
         },
-        RETURN_PROPERTIES: { message_id: expect.objectContaining({ Type: "string" }), status: expect.objectContaining({ Type: "string" }), error: expect.objectContaining({ Type: "string" }) },
+        RETURN_PROPERTIES: runReturns,
         FILTER: { INCLUDE: DOCUMENT_TYPES },
         USE_PLACEMENT: "N",
+      });
+    }
+    for (const [method, code] of [["bizproc.robot.add", "chatbridge_send_template"], ["bizproc.activity.add", "chatbridge_send_template_bp"]] as const) {
+      expect(bySender(method, code)).toHaveLength(1);
+      expect(bySender(method, code)[0]!.body).toMatchObject({
+        CODE: code,
+        HANDLER: `https://bridge.example/b24/robots/${code}`,
+        USE_SUBSCRIPTION: "Y",
+        NAME: { en: "Send WhatsApp template", ru: "Отправить шаблон WhatsApp" },
+        PROPERTIES: {
+          channel: { Type: "select", Options: { default: expect.any(String) }, Default: "default" },
+          phone: recipients,
+          // no template synced yet: one placeholder option (an empty Options is UNVERIFIED)
+          template: { Type: "select", Required: "Y", Options: { none: expect.any(String) }, Default: "none" },
+          params: { Type: "string", Required: "N", Multiple: "Y" },
+          header_url: { Type: "string", Required: "N" },
+        },
+        RETURN_PROPERTIES: runReturns,
+        FILTER: { INCLUDE: DOCUMENT_TYPES },
       });
     }
     for (const [method, code] of [["bizproc.robot.add", "chatbridge_check_phone"], ["bizproc.activity.add", "chatbridge_check_phone_bp"]] as const) {
@@ -80,14 +117,14 @@ describe.each(await backends())("robot, BP activity and SMS sender registration 
         HANDLER: `https://bridge.example/b24/robots/${code}`,
         USE_SUBSCRIPTION: "Y",
         NAME: { en: "Check WhatsApp/Telegram number" },
-        PROPERTIES: { channel: { Type: "string", Required: "N" }, phone: { Type: "string", Required: "Y" } },
+        PROPERTIES: { channel: channelSelect, phone: { Name: { en: "Phone", ru: "Телефон" }, Type: "string", Required: "Y" } },
         RETURN_PROPERTIES: { exists: { Type: "bool" }, error: { Type: "string" } },
         FILTER: { INCLUDE: DOCUMENT_TYPES },
       });
       expect(Object.keys(bySender(method, code)[0]!.body.PROPERTIES as object)).toEqual(["channel", "phone"]);
     }
-    expect(byMethod("bizproc.robot.add")).toHaveLength(3);
-    expect(byMethod("bizproc.activity.add")).toHaveLength(3);
+    expect(byMethod("bizproc.robot.add")).toHaveLength(4);
+    expect(byMethod("bizproc.activity.add")).toHaveLength(4);
 
     expect(byMethod("messageservice.sender.add")).toHaveLength(1);
     expect(byMethod("messageservice.sender.add")[0]!.body).toEqual({

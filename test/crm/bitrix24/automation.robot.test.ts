@@ -47,7 +47,7 @@ describe.each(await backends())("Bitrix24 robot 'Send WhatsApp/Telegram message'
     await recordStatus(h.deps, sent!, { status: "delivered", at: h.clock.now() });
     await h.runJobs(2);
     expect(eventSends(token)).toHaveLength(1);
-    expect((await h.jobsOf(ROBOT_REPLY_JOB)).filter((j) => JSON.stringify(j.payload).includes(sent!.id))).toHaveLength(1);
+    expect((await h.jobsOf(ROBOT_REPLY_JOB)).filter((j) => j.dedupKey === `${ROBOT_REPLY_JOB}:${b.portal.memberId}:${token}`)).toHaveLength(1);
   });
 
   it("happy: the channel may be named by its Open Line id, and a file URL goes out as a file with the text as caption", async () => {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { type BracketObject, parseBracketForm } from "../../../app/crm/bitrix24/bracket-form.js";
 import { type FakeServer, startFake } from "../../support/fake-server.js";
+import { bizprocRefusal } from "./fake-bizproc.js";
 
 export const FAKE_CLIENT_ID = "local.6650a1b2c3d4e5.12345678";
 export const FAKE_CLIENT_SECRET = "fake-client-secret-0123456789abcdef";
@@ -182,9 +183,12 @@ export class FakeBitrix24 {
 
   /**
    * The refusals the sheet names for calls with missing or wrong fields: bizproc.event.send
-   * without EVENT_TOKEN (5.3), a status outside 6's list or without CODE / MESSAGE_ID.
+   * without EVENT_TOKEN (5.3), a status outside 6's list or without CODE / MESSAGE_ID, robots
+   * and activities whose properties break 5.1's rules (fake-bizproc.ts).
    */
   private refusalOf(method: string, params: BracketObject): { error: string; error_description: string } | undefined {
+    const bizproc = bizprocRefusal(method, params);
+    if (bizproc) return bizproc;
     if (method === "bizproc.event.send" && (typeof params.EVENT_TOKEN !== "string" || params.EVENT_TOKEN === "")) {
       return { error: "ACCESS_DENIED", error_description: "Invalid event token" };
     }

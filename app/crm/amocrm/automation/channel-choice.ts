@@ -11,9 +11,11 @@ const live = (portalId: string) => and(eq(channels.portalId, portalId), isNull(c
 
 /**
  * The channel a Salesbot step or DP action names in its `channel` setting: a chatbridge channel
- * id or a channel name, only ever among this account's live channels, so one account cannot send
- * through another's number. Empty: the account's one channel connected to amoCRM chats (an
- * active amojo binding); with none or several, the setting must name one.
+ * id, which the widget's step and action settings offer as a list of the account's channels
+ * (amoCRM has no registration call carrying a list, unlike Bitrix24's robots: bitrix24.md 5.1),
+ * or a channel name typed by hand as before. Only ever among this account's live channels, so
+ * one account cannot send through another's number. Empty: the account's one channel connected
+ * to amoCRM chats (an active amojo binding); with none or several, the setting must name one.
  */
 export async function chooseAmoChannel(db: Db, portalId: string, requested: string | undefined): Promise<AmoChannelChoice> {
   const wanted = requested?.trim() ?? "";

@@ -7,11 +7,10 @@ import { type AmoPortalRow, findAmoAccount } from "../portal.js";
 import { readDpSecret } from "./dp-secret.js";
 import { enqueueDpSend } from "./dp-send.js";
 import { automationBodyLimit, readAutomationBody } from "./request-body.js";
-import { prepareSend } from "./send-settings.js";
+import { prepareSend, settingList, settingText } from "./send-settings.js";
 
 const ACCOUNT_ID = /^[1-9]\d{0,15}$/;
 const id = z.union([z.number().int().nonnegative().transform(String), z.string().regex(/^\d{1,16}$/)]);
-const setting = z.union([z.string(), z.number().transform(String)]).optional();
 
 /** 4.1: the event and the action's settings (manifest `dp.settings`); a form post carries every value as a string. */
 const dpBodySchema = z.looseObject({
@@ -24,7 +23,9 @@ const dpBodySchema = z.looseObject({
   }),
   action: z.looseObject({
     settings: z.looseObject({
-      widget: z.looseObject({ settings: z.looseObject({ channel: setting, text: setting, file_url: setting }) }),
+      widget: z.looseObject({
+        settings: z.looseObject({ channel: settingText, text: settingText, file_url: settingText, template: settingText, params: settingList, header_url: settingText }),
+      }),
     }),
   }),
 });
@@ -81,15 +82,15 @@ export const dpRoute = new Hono<AppEnv>().post("/amocrm/dp", automationBodyLimit
     deps.logger.info("amocrm: DP event on a non-lead ignored", { account_id: portal.externalId, element_type: event.data.element_type });
     return c.json({ ok: true as const, ignored: "only leads (element_type 2) are handled" });
   }
-  const prepared = await prepareSend(deps.db, portal.id, action.settings.widget.settings);
+  const prepared = await prepareSend(deps, portal.id, action.settings.widget.settings);
   if (!prepared.ok) {
     deps.logger.warn("amocrm: DP action refused", { account_id: portal.externalId, lead: event.data.id, reason: prepared.error });
-    throw new AppError("invalid_parameter", prepared.error);
+    throw new AppError(prepared.code ?? "invalid_parameter", prepared.error);
   }
   const dedupKey = `dp:${portal.externalId}:${event.data.id}:${event.time}:${event.data.status_id ?? ""}`;
   const { jobId, created } = await enqueueDpSend(
     deps.db,
-    { portalId: portal.id, leadId: event.data.id, channelId: prepared.channel.id, content: prepared.content, dedupKey },
+    { portalId: portal.id, leadId: event.data.id, channelId: prepared.channel.id, content: prepared.content, ...(prepared.template ? { template: prepared.template } : {}), dedupKey },
     deps.clock.now(),
     deps.config.OUTBOX_MAX_ATTEMPTS,
   );

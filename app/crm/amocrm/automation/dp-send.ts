@@ -6,11 +6,12 @@ import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { noopWaker, PermanentError } from "../../../core/outbox/types.js";
 import { crmNoteJob } from "../../../core/webhook-send.js";
 import type { Db } from "../../../db/index.js";
+import type { MessageTemplateRef } from "../../../db/schema.js";
 import type { OutgoingContent } from "../../../providers/types.js";
 import type { AmoCrmDeps } from "../deps.js";
 import { findAmoPortalById } from "../portal.js";
 import { lookupRecipientPhone } from "./recipient.js";
-import { outgoingContentSchema } from "./send-settings.js";
+import { outgoingContentSchema, templateRefSchema } from "./send-settings.js";
 
 export const DP_SEND_JOB = "amocrm.dp_send";
 
@@ -19,6 +20,8 @@ const dpSendPayloadSchema = z.object({
   leadId: z.string().regex(/^\d+$/),
   channelId: z.uuid(),
   content: outgoingContentSchema,
+  /** a template send: `content` is then its rendered text */
+  template: templateRefSchema.optional(),
   /** `dp:<account>:<lead>:<event time>:<status>`: the message's dedup key */
   dedupKey: z.string().min(1),
 });
@@ -29,6 +32,7 @@ export interface DpSendInput {
   leadId: string;
   channelId: string;
   content: OutgoingContent;
+  template?: MessageTemplateRef;
   dedupKey: string;
 }
 
@@ -56,6 +60,7 @@ async function sendForLead(deps: AmoCrmDeps, p: DpSend): Promise<void> {
       channel,
       peer: { phone: recipient.phone },
       content: p.content,
+      ...(p.template ? { template: p.template } : {}),
       origin: "dp",
       dedupKey: p.dedupKey,
       extraJobs: (m) => [crmNoteJob("amocrm", m.id)],

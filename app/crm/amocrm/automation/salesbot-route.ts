@@ -6,14 +6,28 @@ import { verifyBotToken } from "../jwt.js";
 import { type AmoPortalRow, amoSettingsOf } from "../portal.js";
 import { automationBodyLimit, readAutomationBody } from "./request-body.js";
 import { acceptSalesbotStep } from "./salesbot-step.js";
+import { settingList, settingText } from "./send-settings.js";
 
-/** Placeholders arrive substituted; a number-typed setting or `{{lead.id}}` may come as a JSON number. */
-const text = z.union([z.string(), z.number().transform(String)]).optional();
-
-/** 4.2 step 2: `{token, data, return_url}`; `data` is what script.js's `widget_request` params put there. */
+/**
+ * 4.2 step 2: `{token, data, return_url}`; `data` is what script.js's `widget_request` params put
+ * there. Placeholders arrive substituted; a number-typed setting or `{{lead.id}}` may come as a
+ * JSON number.
+ */
 const salesbotBodySchema = z.looseObject({
   token: z.string(),
-  data: z.looseObject({ channel: text, text, file_url: text, phone: text, lead: text, customer: text }).optional(),
+  data: z
+    .looseObject({
+      channel: settingText,
+      text: settingText,
+      file_url: settingText,
+      phone: settingText,
+      lead: settingText,
+      customer: settingText,
+      template: settingText,
+      params: settingList,
+      header_url: settingText,
+    })
+    .optional(),
   return_url: z.string({ error: "return_url is required" }).min(1).max(2000),
 });
 
@@ -59,7 +73,7 @@ export const salesbotRoute = new Hono<AppEnv>().post("/amocrm/salesbot", automat
   const returnUrl = accountReturnUrl(parsed.data.return_url, bot.portal);
   if (!returnUrl) throw new AppError("invalid_parameter", "return_url is not a Salesbot continue address of this account", { field: "return_url" });
   const outcome = await acceptSalesbotStep(deps, bot, parsed.data.data ?? {}, returnUrl);
-  if (!outcome.ok) throw new AppError("invalid_parameter", outcome.error);
+  if (!outcome.ok) throw new AppError(outcome.code ?? "invalid_parameter", outcome.error);
   return c.json({
     ok: true as const,
     ...(outcome.messageId ? { message_id: outcome.messageId, duplicate: outcome.duplicate ?? false } : {}),

@@ -1,9 +1,11 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
-import { type Channel, findChannel } from "../../../core/channels.js";
+import { type Channel, findChannel, providerOf } from "../../../core/channels.js";
+import { channelHasTemplates } from "../../../core/templates.js";
 import type { Db } from "../../../db/index.js";
 import { channels, lineBindings } from "../../../db/schema.js";
 import { findActiveBindingsOfLine } from "../connector/binding.js";
 import type { PortalRow } from "../portal-auth.js";
+import { DEFAULT_CHANNEL_OPTION } from "./robot-properties.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LINE_ID = /^[1-9]\d{0,9}$/;
@@ -29,14 +31,20 @@ export async function defaultChannelOf(db: Db, portal: PortalRow): Promise<Chann
   return first;
 }
 
+/** Empty (a string property left blank, robots registered before the select) or the select's default option. */
+function namesDefault(wanted: string): boolean {
+  return wanted === "" || wanted.toLowerCase() === DEFAULT_CHANNEL_OPTION;
+}
+
 /**
- * The channel a robot names (5.1 `channel` property, see automation/registration.ts): a
- * channel id or an Open Line id, only ever among this portal's channels, so one portal cannot
- * send through another's account; empty: the default channel.
+ * The channel a robot names (5.1 `channel` property, robot-properties.ts): the select's
+ * channel id, or what robots registered before the select took typed in: a channel id or an
+ * Open Line id. Only ever among this portal's channels, so one portal cannot send through
+ * another's account; empty or "default": the default channel.
  */
 export async function chooseChannel(db: Db, portal: PortalRow, requested: string | undefined): Promise<ChannelChoice> {
   const wanted = requested?.trim() ?? "";
-  if (wanted === "") {
+  if (namesDefault(wanted)) {
     const channel = await defaultChannelOf(db, portal);
     return channel ? { ok: true, channel } : { ok: false, error: "the portal has no chatbridge channel" };
   }
@@ -52,4 +60,31 @@ export async function chooseChannel(db: Db, portal: PortalRow, requested: string
     return { ok: false, error: `no chatbridge channel is connected to Open Line ${wanted}` };
   }
   return { ok: false, error: `channel must be a chatbridge channel id or an Open Line id, got "${wanted.slice(0, 60)}"` };
+}
+
+/**
+ * The template robot's channel: one whose provider has templates (WhatsApp Cloud API). The
+ * default is the portal's oldest such channel, not defaultChannelOf's, which may be a number
+ * without templates.
+ */
+export async function chooseTemplateChannel(db: Db, portal: PortalRow, requested: string | undefined): Promise<ChannelChoice> {
+  const wanted = requested?.trim() ?? "";
+  if (namesDefault(wanted)) {
+    const live = await db
+      .select()
+      .from(channels)
+      .where(and(eq(channels.portalId, portal.id), isNull(channels.deletedAt)))
+      .orderBy(asc(channels.createdAt), asc(channels.id));
+    const channel = live.find((c) => {
+      try {
+        return channelHasTemplates(c);
+      } catch {
+        return false;
+      }
+    });
+    return channel ? { ok: true, channel } : { ok: false, error: "unsupported: the portal has no channel with WhatsApp templates (WhatsApp Cloud API)" };
+  }
+  const choice = await chooseChannel(db, portal, wanted);
+  if (!choice.ok || channelHasTemplates(choice.channel)) return choice;
+  return { ok: false, error: `unsupported: ${providerOf(choice.channel).title} has no message templates: use the "Send message" robot` };
 }

@@ -1,7 +1,18 @@
 import type { Bitrix24Params } from "../client.js";
+import type { AutomationCatalog } from "./automation-catalog.js";
+import {
+  channelProperty,
+  messageReturns,
+  name,
+  phoneProperty,
+  recipientsProperty,
+  sendToOpenLineProperty,
+  templateChannelProperty,
+  templateProperty,
+} from "./robot-properties.js";
 
 /** What a robot run does; each has a robot code and a BP activity code (5.1). */
-export type RobotKind = "send" | "send_file" | "check_phone";
+export type RobotKind = "send" | "send_file" | "send_template" | "check_phone";
 
 /**
  * 5.1: codes are `[A-Za-z0-9._-]`, unique in the app. The BP designer's activity is registered
@@ -11,6 +22,7 @@ export type RobotKind = "send" | "send_file" | "check_phone";
 export const ROBOT_CODES: Readonly<Record<RobotKind, { robot: string; activity: string }>> = {
   send: { robot: "chatbridge_send", activity: "chatbridge_send_bp" },
   send_file: { robot: "chatbridge_send_file", activity: "chatbridge_send_file_bp" },
+  send_template: { robot: "chatbridge_send_template", activity: "chatbridge_send_template_bp" },
   check_phone: { robot: "chatbridge_check_phone", activity: "chatbridge_check_phone_bp" },
 };
 
@@ -42,25 +54,6 @@ const DOCUMENT_FILTER = {
   INCLUDE: [["crm", "CCrmDocumentDeal"], ["crm", "CCrmDocumentLead"], ["crm", "CCrmDocumentContact"], [...SMART_PROCESS_DOCUMENT]],
 };
 
-const name = (en: string, ru: string) => ({ en, ru });
-
-/**
- * 5.1. The channel is a string, not a `select`: select options are fixed at registration, and
- * channels are added after install. It takes a channel id (shown in the admin UI) or an Open
- * Line id (what a Bitrix24 admin sees); empty means the portal's default channel, as for SMS.
- */
-const channelProperty = { Name: name("Channel id or Open Line id (empty: default channel)", "ID канала или открытой линии (пусто: канал по умолчанию)"), Type: "string", Required: "N" };
-const phoneProperty = { Name: name("Phone", "Телефон"), Type: "string", Required: "Y" };
-/** 5.1 `bool` arrives as Y/N (5.2); N keeps a run that does not set it out of the Open Line. */
-const sendToOpenLineProperty = { Name: name("Send to Open Line", "Отправить в открытую линию"), Type: "bool", Required: "N", Default: "N" };
-
-/** 5.3: the keys robot-reply.ts sends back for a message run. */
-const messageReturns = {
-  message_id: { Name: name("Message ID", "ID сообщения"), Type: "string" },
-  status: { Name: name("Status", "Статус"), Type: "string" },
-  error: { Name: name("Error", "Ошибка"), Type: "string" },
-};
-
 interface RobotShape {
   NAME: { en: string; ru: string };
   DESCRIPTION: { en: string; ru: string };
@@ -68,50 +61,74 @@ interface RobotShape {
   RETURN_PROPERTIES: Bitrix24Params;
 }
 
-const SHAPES: Record<RobotKind, RobotShape> = {
-  send: {
-    NAME: name("Send WhatsApp/Telegram message", "Отправить сообщение WhatsApp/Telegram"),
-    DESCRIPTION: name("Sends a message through chatbridge", "Отправляет сообщение через chatbridge"),
-    PROPERTIES: {
-      channel: channelProperty,
-      phone: phoneProperty,
-      text: { Name: name("Text", "Текст"), Type: "text", Required: "Y" },
-      file_url: { Name: name("File URL", "Ссылка на файл"), Type: "string", Required: "N" },
-      send_to_ol: sendToOpenLineProperty,
-    },
-    RETURN_PROPERTIES: messageReturns,
-  },
-  send_file: {
-    NAME: name("Send WhatsApp/Telegram file", "Отправить файл WhatsApp/Telegram"),
-    DESCRIPTION: name("Sends a file by its link through chatbridge", "Отправляет файл по ссылке через chatbridge"),
-    PROPERTIES: {
-      channel: channelProperty,
-      phone: phoneProperty,
-      file_url: { Name: name("File URL", "Ссылка на файл"), Type: "string", Required: "Y" },
-      caption: { Name: name("Caption", "Подпись"), Type: "text", Required: "N" },
-      send_to_ol: sendToOpenLineProperty,
-    },
-    RETURN_PROPERTIES: messageReturns,
-  },
-  check_phone: {
-    NAME: name("Check WhatsApp/Telegram number", "Проверить номер WhatsApp/Telegram"),
-    DESCRIPTION: name("Checks whether a number has an account in the channel's messenger", "Проверяет, есть ли у номера аккаунт в мессенджере канала"),
-    PROPERTIES: { channel: channelProperty, phone: phoneProperty },
-    RETURN_PROPERTIES: {
-      exists: { Name: name("Has the messenger", "Есть в мессенджере"), Type: "bool" },
-      error: { Name: name("Error", "Ошибка"), Type: "string" },
-    },
-  },
-};
+/** 5.1 PROPERTIES / RETURN_PROPERTIES of each kind; the selects list the portal's channels and templates. */
+function shapeOf(kind: RobotKind, catalog: AutomationCatalog): RobotShape {
+  const channel = channelProperty(catalog);
+  switch (kind) {
+    case "send":
+      return {
+        NAME: name("Send WhatsApp/Telegram message", "Отправить сообщение WhatsApp/Telegram"),
+        DESCRIPTION: name("Sends a message through chatbridge", "Отправляет сообщение через chatbridge"),
+        PROPERTIES: {
+          channel,
+          phone: recipientsProperty,
+          text: { Name: name("Text", "Текст"), Type: "text", Required: "Y" },
+          file_url: { Name: name("File URL", "Ссылка на файл"), Type: "string", Required: "N" },
+          send_to_ol: sendToOpenLineProperty,
+        },
+        RETURN_PROPERTIES: messageReturns,
+      };
+    case "send_file":
+      return {
+        NAME: name("Send WhatsApp/Telegram file", "Отправить файл WhatsApp/Telegram"),
+        DESCRIPTION: name("Sends a file by its link through chatbridge", "Отправляет файл по ссылке через chatbridge"),
+        PROPERTIES: {
+          channel,
+          phone: recipientsProperty,
+          file_url: { Name: name("File URL", "Ссылка на файл"), Type: "string", Required: "Y" },
+          caption: { Name: name("Caption", "Подпись"), Type: "text", Required: "N" },
+          send_to_ol: sendToOpenLineProperty,
+        },
+        RETURN_PROPERTIES: messageReturns,
+      };
+    case "send_template":
+      return {
+        NAME: name("Send WhatsApp template", "Отправить шаблон WhatsApp"),
+        DESCRIPTION: name(
+          "Sends an approved WhatsApp template (Cloud API), also outside the 24-hour window",
+          "Отправляет одобренный шаблон WhatsApp (Cloud API), в том числе вне 24-часового окна",
+        ),
+        PROPERTIES: {
+          channel: templateChannelProperty(catalog),
+          phone: recipientsProperty,
+          template: templateProperty(catalog),
+          // one value per variable, {{1}} first; a field per value in the designer
+          params: { Name: name("Template values, in order", "Значения шаблона по порядку"), Type: "string", Required: "N", Multiple: "Y" },
+          header_url: { Name: name("Header file URL (media header)", "Ссылка на файл заголовка (медиа)"), Type: "string", Required: "N" },
+        },
+        RETURN_PROPERTIES: messageReturns,
+      };
+    case "check_phone":
+      return {
+        NAME: name("Check WhatsApp/Telegram number", "Проверить номер WhatsApp/Telegram"),
+        DESCRIPTION: name("Checks whether a number has an account in the channel's messenger", "Проверяет, есть ли у номера аккаунт в мессенджере канала"),
+        PROPERTIES: { channel, phone: phoneProperty },
+        RETURN_PROPERTIES: {
+          exists: { Name: name("Has the messenger", "Есть в мессенджере"), Type: "bool" },
+          error: { Name: name("Error", "Ошибка"), Type: "string" },
+        },
+      };
+  }
+}
 
 /** `bizproc.robot.add` / `bizproc.activity.add` fields (5.1) of one robot kind under one code. */
-export function robotFields(base: string, kind: RobotKind, code: string): Bitrix24Params {
+export function robotFields(base: string, kind: RobotKind, code: string, catalog: AutomationCatalog): Bitrix24Params {
   return {
     CODE: code,
     HANDLER: `${base}/b24/robots/${code}`,
     AUTH_USER_ID,
     USE_SUBSCRIPTION: "Y",
-    ...SHAPES[kind],
+    ...shapeOf(kind, catalog),
     FILTER: DOCUMENT_FILTER,
     USE_PLACEMENT: "N",
   };

@@ -1,16 +1,19 @@
 import { z } from "zod";
 import { type Channel, providerOf } from "../../../core/channels.js";
 import { parsePhone } from "../../../core/phone.js";
+import type { MessageTemplateRef } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
 import type { OutgoingContent } from "../../../providers/types.js";
 import type { BracketObject } from "../bracket-form.js";
 import type { PortalRow } from "../portal-auth.js";
 import { chooseChannel, defaultChannelOf } from "./channel-choice.js";
+import { type RecipientOutcome, recipientsValue, resolveRecipients, splitRecipients } from "./recipients.js";
 
 /*
- * What a robot run (5.2) or a CRM SMS (6) asks to send, checked: a channel of the portal, a
- * normalised phone, the content. A refusal is a reason for the caller to report back, not an
- * HTTP error: Bitrix24 is answered 200 either way so it neither retries nor waits.
+ * What a robot run (5.2) or a CRM SMS (6) asks to send, checked: a channel of the portal, the
+ * recipients (each its own outcome: recipients.ts), the content. A refusal is a reason for the
+ * caller to report back, not an HTTP error: Bitrix24 is answered 200 either way so it neither
+ * retries nor waits.
  */
 
 /** 5.2 `bool` properties arrive as Y/N; anything else (absent, empty) is no. */
@@ -21,7 +24,7 @@ const sendPropertiesSchema = z.object({
   properties: z
     .object({
       channel: z.string().optional(),
-      phone: z.string({ error: "phone is required" }),
+      phone: recipientsValue,
       text: z.string({ error: "text is required" }),
       file_url: z.string().optional(),
       send_to_ol: yesNo,
@@ -34,7 +37,7 @@ const sendFilePropertiesSchema = z.object({
   properties: z
     .object({
       channel: z.string().optional(),
-      phone: z.string({ error: "phone is required" }),
+      phone: recipientsValue,
       file_url: z.string({ error: "file_url is required" }).refine((v) => v.trim() !== "", "file_url is empty"),
       caption: z.string().optional(),
       send_to_ol: yesNo,
@@ -42,12 +45,18 @@ const sendFilePropertiesSchema = z.object({
     .loose(),
 });
 
-/** What to send, and whether it also goes into the client's Open Line chat (robot property `send_to_ol`). */
-export type RobotSend = { ok: true; channel: Channel; phone: string; content: OutgoingContent; sendToOpenLine: boolean } | { ok: false; error: string };
+/**
+ * What to send, to whom, and whether it also goes into the client's Open Line chat (robot
+ * property `send_to_ol`). A refusal of the whole run keeps the recipients it named, so the
+ * process gets a result line for each.
+ */
+export type RobotSend =
+  | { ok: true; channel: Channel; recipients: RecipientOutcome[]; content: OutgoingContent; template?: MessageTemplateRef; sendToOpenLine: boolean }
+  | { ok: false; error: string; recipients: string[] };
 
 interface SendProperties {
   channel?: string | undefined;
-  phone: string;
+  phone: string | string[];
   text: string;
   fileUrl: string;
   sendToOpenLine: boolean;
@@ -66,21 +75,31 @@ function readProperties(kind: "send" | "send_file", form: BracketObject): SendPr
   return { channel: p.channel, phone: p.phone, text: p.caption ?? "", fileUrl: p.file_url.trim(), sendToOpenLine: p.send_to_ol };
 }
 
+/** The recipient values of a run's form, for the result lines of a run refused before they were read one by one. */
+export function recipientsOfForm(form: BracketObject): string[] {
+  const properties = form.properties;
+  if (typeof properties !== "object" || Array.isArray(properties)) return [];
+  const parsed = recipientsValue.safeParse(properties.phone);
+  return parsed.success ? splitRecipients(parsed.data) : [];
+}
+
 /** What a send or send-file robot run asks to send, or why it cannot be sent; the reason goes back to the process (5.3). */
 export async function readRobotSend(deps: Pick<AppDeps, "db">, portal: PortalRow, form: BracketObject, kind: "send" | "send_file"): Promise<RobotSend> {
   const props = readProperties(kind, form);
-  if ("error" in props) return { ok: false, error: props.error };
+  const given = recipientsOfForm(form);
+  const refuse = (error: string): RobotSend => ({ ok: false, error, recipients: given });
+  if ("error" in props) return refuse(props.error);
   const { text, fileUrl, sendToOpenLine } = props;
-  const phone = parsePhone(props.phone);
-  if (!phone.ok) return { ok: false, error: `phone: ${phone.reason}` };
-  if (text.trim() === "" && fileUrl === "") return { ok: false, error: "text is empty" };
+  if (given.length === 0) return refuse("phone: no recipient given");
+  if (text.trim() === "" && fileUrl === "") return refuse("text is empty");
   const choice = await chooseChannel(deps.db, portal, props.channel);
-  if (!choice.ok) return choice;
-  if (fileUrl === "") return { ok: true, channel: choice.channel, phone: phone.phone, content: { type: "text", text }, sendToOpenLine };
-  if (!/^https?:\/\/\S+$/i.test(fileUrl)) return { ok: false, error: "file URL must be an http(s) URL" };
-  if (!providerOf(choice.channel).capabilities.fileByUrl) return { ok: false, error: "the channel's provider cannot send files by URL" };
+  if (!choice.ok) return refuse(choice.error);
+  const recipients = resolveRecipients(choice.channel, given);
+  if (fileUrl === "") return { ok: true, channel: choice.channel, recipients, content: { type: "text", text }, sendToOpenLine };
+  if (!/^https?:\/\/\S+$/i.test(fileUrl)) return refuse("file URL must be an http(s) URL");
+  if (!providerOf(choice.channel).capabilities.fileByUrl) return refuse("the channel's provider cannot send files by URL");
   const content: OutgoingContent = { type: "file", url: fileUrl, ...(text.trim() !== "" ? { caption: text } : {}) };
-  return { ok: true, channel: choice.channel, phone: phone.phone, content, sendToOpenLine };
+  return { ok: true, channel: choice.channel, recipients, content, sendToOpenLine };
 }
 
 export interface SmsFields {

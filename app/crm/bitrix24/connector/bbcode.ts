@@ -37,3 +37,21 @@ export function bbcodeToMessenger(input: string): string {
     .replace(/\n{3,}/g, "\n\n")
     .trim();
 }
+
+/** BB-codes the Telegram Bot API provider turns into HTML itself (providers/telegram/format.ts). */
+const TELEGRAM_BOT_TAGS: ReadonlySet<string> = new Set(["b", "i", "u", "s", "url", "quote", "code"]);
+
+/**
+ * For a Telegram bot channel: the provider sends `parse_mode: "HTML"` made from the CRM's own
+ * BB-codes, so the ones it knows stay for it (turning them into WhatsApp marks first would show
+ * `*bold*` literally); line breaks become newlines and every other tag is stripped, as above.
+ */
+export function bbcodeForTelegramBot(input: string): string {
+  const text = input
+    .replace(/\[br\s*\/?\]/gi, "\n")
+    .replace(/\[\/?([a-z][a-z0-9_-]*)(?:=[^\]]*)?\]/gi, (tag, name: string) => (TELEGRAM_BOT_TAGS.has(name.toLowerCase()) ? tag : ""));
+  return text
+    .replace(/[ \t]+\n/g, "\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}

@@ -1,19 +1,19 @@
 import { and, eq, gt, or } from "drizzle-orm";
 import { type Channel, findChannel } from "../../../core/channels.js";
-import { AppError } from "../../../core/errors.js";
-import { queueOutgoing, recordRefusedOutgoing } from "../../../core/messages/outgoing.js";
-import { parseTemplateCommand, type TemplateCommand } from "../../../core/template-command.js";
-import { channelHasTemplates, prepareTemplateSend } from "../../../core/templates.js";
+import { queueOutgoing } from "../../../core/messages/outgoing.js";
+import { queueTemplateCommand } from "../../../core/messages/template-command-send.js";
+import { parseTemplateCommand } from "../../../core/template-command.js";
+import { channelHasTemplates } from "../../../core/templates.js";
 import { peerFromKey } from "../../../core/peer.js";
 import type { Db } from "../../../db/index.js";
 import { conversations, messages } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
-import type { OutgoingContent, Peer } from "../../../providers/types.js";
+import type { OutgoingContent } from "../../../providers/types.js";
 import type { BracketObject } from "../bracket-form.js";
 import { parseForm } from "../install.js";
 import type { PortalRow } from "../portal-auth.js";
 import { Bitrix24Client } from "../client.js";
-import { bbcodeToMessenger } from "./bbcode.js";
+import { bbcodeForTelegramBot, bbcodeToMessenger } from "./bbcode.js";
 import { findActiveBindingsOfLine } from "./binding.js";
 import type { Conversation } from "./client-message.js";
 import { isOurConnector } from "./connector-id.js";
@@ -77,51 +77,18 @@ async function isMirrorEcho(deps: AppDeps, portal: PortalRow, conversationId: st
   return appUser === undefined || appUser === author;
 }
 
-/** Text first, then one message per file (3.7: a message may carry both). */
-function contentsOf(m: OperatorMessage): OutgoingContent[] {
-  const text = bbcodeToMessenger(m.message.text ?? "");
+/**
+ * Text first, then one message per file (3.7: a message may carry both). The Telegram Bot API
+ * provider formats BB-codes itself (HTML); every other provider gets WhatsApp-style marks.
+ */
+function contentsOf(m: OperatorMessage, channel: Channel): OutgoingContent[] {
+  const raw = m.message.text ?? "";
+  const text = channel.provider === "telegram" ? bbcodeForTelegramBot(raw) : bbcodeToMessenger(raw);
   const files = (m.message.files ?? []).filter((f) => f.link && /^https?:\/\//i.test(f.link));
   return [
     ...(text !== "" ? [{ type: "text" as const, text }] : []),
     ...files.map((f) => ({ type: "file" as const, url: f.link!, ...(f.name ? { name: f.name } : {}) })),
   ];
-}
-
-/** What the Open Lines chat shows for a `/template` command that asked for the list (report-status.ts). */
-export const TEMPLATE_LIST_CODE = "template_list";
-
-interface TemplateCommandInput {
-  channel: Channel;
-  peer: Peer;
-  command: TemplateCommand;
-  dedupKey: string;
-  crmMessageId: string;
-  /** the command as typed, kept as the row's body when it is refused */
-  text: string;
-}
-
-/**
- * `/template …` in an Open Lines chat of a channel with templates (core/template-command.ts):
- * a valid template is queued like any operator message (the row keeps the filled-in text); the
- * list request or a wrong template becomes a refused row whose note in the chat lists the
- * approved templates (report-status.ts), so the operator can try again.
- */
-async function queueTemplateCommand(deps: AppDeps, input: TemplateCommandInput): Promise<{ created: boolean }> {
-  const base = { channel: input.channel, peer: input.peer, origin: "openlines" as const, dedupKey: input.dedupKey, crmMessageId: input.crmMessageId };
-  if (!input.command.name) {
-    return recordRefusedOutgoing(deps, { ...base, content: { type: "text", text: input.text } }, { code: TEMPLATE_LIST_CODE, reason: "the operator asked for the templates" });
-  }
-  try {
-    const prepared = await prepareTemplateSend(deps, input.channel, {
-      name: input.command.name,
-      language: input.command.language,
-      params: input.command.params,
-    });
-    return queueOutgoing(deps, { ...base, content: { type: "text", text: prepared.text }, template: prepared.ref });
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    return recordRefusedOutgoing(deps, { ...base, content: { type: "text", text: input.text } }, { code: "template_invalid", reason: err.message });
-  }
 }
 
 export type OperatorEvent = { ignored: string } | { channel: Channel; messages: OperatorMessage[] };
@@ -163,7 +130,7 @@ export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, fo
       // the IM chat id is what delivery acks name (3.8)
       await deps.db.update(conversations).set({ crmChatId: m.im.chat_id, updatedAt: now }).where(eq(conversations.id, client.id));
     }
-    let contents = contentsOf(m);
+    let contents = contentsOf(m, channel);
     if (contents[0]?.type === "text" && (await isMirrorEcho(deps, portal, client.id, m, contents[0].text, now))) {
       // only the echoed text is dropped: files of the same post still go to the client
       contents = contents.slice(1);
@@ -175,7 +142,7 @@ export async function queueOperatorMessages(deps: AppDeps, portal: PortalRow, fo
     const command = first?.type === "text" && channelHasTemplates(channel) ? parseTemplateCommand(first.text) : undefined;
     if (command && first?.type === "text") {
       const peer = peerFromKey(client.peer, client.peerName);
-      const { created } = await queueTemplateCommand(deps, { channel, peer, command, dedupKey: baseKey, crmMessageId: m.im.message_id, text: first.text });
+      const { created } = await queueTemplateCommand(deps, { origin: "openlines", channel, peer, command, dedupKey: baseKey, crmMessageId: m.im.message_id, text: first.text });
       if (created) result.queued++;
       else result.duplicates++;
       contents = contents.slice(1);

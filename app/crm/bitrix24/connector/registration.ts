@@ -1,3 +1,4 @@
+import { scheduleAutomationRefresh } from "../../../core/admin-channels.js";
 import { z } from "zod";
 import type { Config } from "../../../config.js";
 import { enqueueJob } from "../../../core/outbox/enqueue.js";
@@ -83,6 +84,8 @@ export async function registerConnector(deps: Bitrix24Deps, portalId: string): P
     throw new Bitrix24Error("connector_not_registered", `imconnector.register answered ${JSON.stringify(result.register)}`);
   }
   await finishAutomationRegistration(client, deps.config, errors);
+  // a reinstall over live channels registers the robots with the default channel only: the lists follow at once
+  await scheduleAutomationRefresh(deps, portal.id);
   deps.logger.info("bitrix24: connector registered", { member_id: portal.externalId, connector: CONNECTOR_ID });
 }
 
