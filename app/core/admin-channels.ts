@@ -18,6 +18,14 @@ import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
  */
 export const CHANNELS_CHANGED_JOB = "crm.channels_changed";
 
+/**
+ * The version of what CRMs register from the channel list (Bitrix24 robots with channel and
+ * template selects, several recipients, the template robot). A portal registered under an
+ * older one (installed before) is refreshed by the hourly maintenance (maintenance.ts), once:
+ * the refresh records the version on the portal when it succeeds.
+ */
+export const AUTOMATION_LISTS_VERSION = 2;
+
 /** Changes within this window (an admin adding three channels) make one refresh, run when the window ends. */
 const CHANNELS_CHANGED_WINDOW_MS = 15_000;
 

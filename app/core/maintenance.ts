@@ -1,7 +1,9 @@
 import { and, eq, lt, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/index.js";
-import { adminSessions, files, outboxJobs, paceSlots } from "../db/schema.js";
+import { adminSessions, files, outboxJobs, paceSlots, portals } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import { AUTOMATION_LISTS_VERSION, scheduleAutomationRefresh } from "./admin-channels.js";
 import type { FileStore } from "./file-store.js";
 import { enqueueJob } from "./outbox/enqueue.js";
 import type { JobRegistry } from "./outbox/registry.js";
@@ -52,13 +54,38 @@ export async function cleanup(db: Db, now: Date, store?: FileStore): Promise<{ j
   return { jobs: jobs.length, buckets, slots: slots.length, files: removedFiles };
 }
 
-export function registerMaintenance(registry: JobRegistry, deps: { files: FileStore }): void {
+/** Portals refreshed per maintenance run: a deploy over many portals spreads the CRM calls over hours. */
+const AUTOMATION_UPGRADES_PER_RUN = 100;
+
+/**
+ * Bitrix24 portals whose robots were registered before AUTOMATION_LISTS_VERSION get the
+ * refresh a channel change would give them (amoCRM registers nothing: its widget reads the
+ * list live). Counted by the version the refresh records on success, so a failed one is asked again.
+ */
+async function upgradeAutomationLists(deps: Pick<AppDeps, "db" | "clock" | "config">): Promise<number> {
+  const stale = await deps.db
+    .select({ id: portals.id })
+    .from(portals)
+    .where(
+      and(
+        eq(portals.crm, "bitrix24"),
+        eq(portals.status, "active"),
+        sql`coalesce((${portals.settings}->>'automationVersion')::int, 0) < ${AUTOMATION_LISTS_VERSION}`,
+      ),
+    )
+    .limit(AUTOMATION_UPGRADES_PER_RUN);
+  for (const p of stale) await scheduleAutomationRefresh(deps, p.id);
+  return stale.length;
+}
+
+export function registerMaintenance(registry: JobRegistry, deps: { files: FileStore } & Pick<AppDeps, "config">): void {
   registry.register(MAINTENANCE_JOB, {
     schema: payloadSchema,
     async handle(_payload, ctx) {
       const removed = await cleanup(ctx.db, ctx.clock.now(), deps.files);
       const pollChainsStarted = await ensurePolling(ctx.db, ctx.clock.now());
-      ctx.logger.info("maintenance done", { ...removed, pollChainsStarted });
+      const automationRefreshes = await upgradeAutomationLists({ db: ctx.db, clock: ctx.clock, config: deps.config });
+      ctx.logger.info("maintenance done", { ...removed, pollChainsStarted, automationRefreshes });
     },
   });
 }

@@ -22,6 +22,12 @@ export interface Capabilities {
   messengers: Messenger[];
   /** how inbound events reach us: pushed to /hooks, fetched by polling, or pulled by a phone */
   inbound: "webhook" | "poll" | "gateway";
+  /**
+   * The provider's acceptance is the delivery: the message is in the client's chat when the call
+   * answers and no receipt follows (a Telegram bot, channels-next.md 1 "Statuses"), so the CRM
+   * is told `delivered` at once, never `read`.
+   */
+  deliveredWhenAccepted?: boolean;
   /** pre-approved message templates: `templates()` lists them, `SendRequest.template` sends one (WhatsApp Cloud API) */
   templates?: boolean;
   /**

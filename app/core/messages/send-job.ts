@@ -113,7 +113,8 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
           progress: sendProgressOf(deps, message),
           ...(template ? { template } : {}),
         });
-        await recordStatus(deps, message, { status: "sent", at: deps.clock.now(), providerMessageId: result.providerMessageId });
+        const status = provider.capabilities.deliveredWhenAccepted ? "delivered" : "sent";
+        await recordStatus(deps, message, { status, at: deps.clock.now(), providerMessageId: result.providerMessageId });
       } catch (err) {
         if (err instanceof PermanentError) {
           await recordStatus(deps, message, {

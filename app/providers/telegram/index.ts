@@ -27,9 +27,10 @@ export const telegram: Provider<TelegramCredentials> = {
     fileUpload: true,
     checkPhone: false,
     qrLogin: false,
-    // a successful send is "sent" and nothing follows: bots get no receipts (channels-next.md 1 "Statuses")
+    // bots get no receipts: Telegram's answer is the delivery, and read never comes (channels-next.md 1 "Statuses")
     deliveryStatus: true,
     readStatus: false,
+    deliveredWhenAccepted: true,
     messengers: ["telegram"],
     inbound: "webhook",
     // the client must press Start first; there is no phone lookup (channels-next.md 1 "Inbound payloads")

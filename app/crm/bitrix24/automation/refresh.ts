@@ -1,3 +1,6 @@
+import { eq, sql } from "drizzle-orm";
+import { AUTOMATION_LISTS_VERSION } from "../../../core/admin-channels.js";
+import { portals } from "../../../db/schema.js";
 import type { PortalJobHandlers } from "../../dispatch.js";
 import { Bitrix24Client } from "../client.js";
 import type { Bitrix24Deps } from "../oauth.js";
@@ -19,6 +22,10 @@ export async function refreshPortalAutomation(deps: Bitrix24Deps, portalId: stri
   }
   const catalog = await automationCatalog(deps.db, portal);
   await refreshAutomationRegistration(new Bitrix24Client(deps, portal.externalId), deps.config, catalog);
+  await deps.db
+    .update(portals)
+    .set({ settings: sql`${portals.settings} || ${JSON.stringify({ automationVersion: AUTOMATION_LISTS_VERSION })}::jsonb` })
+    .where(eq(portals.id, portal.id));
   deps.logger.info("bitrix24: robots refreshed", { member_id: portal.externalId, channels: catalog.channels.length, templates: catalog.templates.length });
 }
 
