@@ -184,6 +184,11 @@ export const messages = pgTable(
     peer: text("peer").notNull(),
     body: text("body"),
     file: jsonb("file").$type<MessageFile>(),
+    /**
+     * a client's edit of an earlier message of theirs (that message's id): the CRM shows it as an
+     * edit of the message it already has, or as a new message marked edited when it has none
+     */
+    editOf: uuid("edit_of"),
     /** set for a template send; `body` then holds the template's text with its values filled in, for people to read */
     template: jsonb("template").$type<MessageTemplateRef>(),
     providerMessageId: text("provider_message_id"),

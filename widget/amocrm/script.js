@@ -471,7 +471,11 @@ define(['jquery'], function ($) {
       var data = {
         channel: params.channel || '',
         text: params.text || '',
-        file_url: params.file_url || ''
+        file_url: params.file_url || '',
+        // WhatsApp Cloud API channels: an approved template instead of the text (values one per line)
+        template: params.template || '',
+        params: params.params || '',
+        header_url: params.header_url || ''
       };
       if (window.APP && typeof window.APP.getBaseEntity === 'function' && window.APP.getBaseEntity() === 'customers') data.customer = '{{customer.id}}';
       else data.lead = '{{lead.id}}';

@@ -1,5 +1,6 @@
-import { and, eq } from "drizzle-orm";
-import { channels, lineBindings, type MessageFile, messages } from "../../db/schema.js";
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Db } from "../../db/index.js";
+import { channels, lineBindings, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { IncomingFile, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
@@ -37,9 +38,9 @@ function storedFile(f: IncomingFile): MessageFile {
  */
 export const EDITED_MARK = "✏️ (edited)";
 
-function describeIncoming(e: Incoming): { body: string | null; file: MessageFile | null } {
+function describeIncoming(e: Incoming, markEdited: boolean): { body: string | null; file: MessageFile | null } {
   const parts: string[] = [];
-  if (e.edited) parts.push(EDITED_MARK);
+  if (e.edited && markEdited) parts.push(EDITED_MARK);
   if (e.text) parts.push(e.text);
   if (e.location) {
     const { latitude, longitude, name, address } = e.location;
@@ -51,6 +52,17 @@ function describeIncoming(e: Incoming): { body: string | null; file: MessageFile
     ? storedFile(first)
     : null;
   return { body: parts.length ? parts.join("\n") : null, file };
+}
+
+/** The client's own message with this provider id (the first row of it), for an edit to name. */
+async function findIncoming(deps: AppDeps, channelId: string, providerMessageId: string): Promise<string | undefined> {
+  const [row] = await deps.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.channelId, channelId), eq(messages.providerMessageId, providerMessageId), eq(messages.direction, "in"), isNull(messages.editOf)))
+    .orderBy(asc(messages.createdAt))
+    .limit(1);
+  return row?.id;
 }
 
 /**
@@ -70,13 +82,16 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
   for (const event of events) {
     if (event.type === "incoming") {
       const extraFiles = event.files.slice(1);
+      // an edit names the client's earlier message: the CRM can show it as an edit of that one
+      const original = event.edited ? await findIncoming(deps, channel.id, event.providerMessageId) : undefined;
       // one row per file beyond the first, so every attachment reaches the CRM
       const rows = [
-        { key: event.eventId, ...describeIncoming(event) },
+        { key: event.eventId, ...describeIncoming(event, !original), editOf: original ?? null },
         ...extraFiles.map((f, i) => ({
           key: `${event.eventId}#${i + 1}`,
           body: null,
           file: storedFile(f),
+          editOf: null,
         })),
       ];
       for (const row of rows) {
@@ -95,6 +110,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
               peer: peerKey(event.peer),
               body: row.body,
               file: row.file,
+              editOf: row.editOf,
               providerMessageId: event.providerMessageId,
               status: event.fromOwner ? "sent" : "delivered",
               statusHistory: [{ status: event.fromOwner ? "sent" : "delivered", at: event.at.toISOString() }],
@@ -156,4 +172,21 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
   }
   if (result.jobIds.length > 0) await deps.queue.wake(result.jobIds);
   return result;
+}
+
+/**
+ * Whether a client's message reached the CRM chat (its delivery job finished): only then can a
+ * later edit be shown as an edit of it; otherwise the edit goes in as a new message marked edited.
+ */
+export async function deliveredToCrm(db: Db, messageId: string): Promise<boolean> {
+  const [job] = await db
+    .select({ status: outboxJobs.status })
+    .from(outboxJobs)
+    .where(eq(outboxJobs.dedupKey, `${CRM_DELIVER_JOB}:${messageId}`));
+  return job?.status === "done";
+}
+
+/** The text a CRM shows for an edit it cannot apply to the original: marked, so nobody takes it for a new question. */
+export function markedEdit(body: string | null): string {
+  return body ? `${EDITED_MARK}\n${body}` : EDITED_MARK;
 }

@@ -34,3 +34,16 @@ export function newMessageProblems(body: unknown): string[] {
   }
   return out;
 }
+
+/** reference/amocrm.md 2.5 `edit_message`: our msgid of a message amojo has, the conversation, the new message. */
+export function editMessageProblems(body: unknown, knownOurIds: ReadonlySet<string>): string[] {
+  if (!isRecord(body) || body.event_type !== "edit_message" || !isRecord(body.payload)) return ["body must be {event_type: edit_message, payload}"];
+  const p = body.payload;
+  const out: string[] = [];
+  for (const key of ["timestamp", "msec_timestamp"]) if (!Number.isInteger(p[key])) out.push(`${key} must be an integer`);
+  for (const key of ["msgid", "conversation_id"]) if (typeof p[key] !== "string" || p[key] === "") out.push(`${key} must be a non-empty string`);
+  if (typeof p.msgid === "string" && !knownOurIds.has(p.msgid)) out.push(`msgid ${p.msgid} names no message posted before`);
+  const m = p.message;
+  if (!isRecord(m) || m.type !== "text" || typeof m.text !== "string" || m.text === "") out.push("message must be a text message with text");
+  return out;
+}

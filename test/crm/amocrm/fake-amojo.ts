@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { type FakeServer, startFake } from "../../support/fake-server.js";
-import { isRecord, newMessageProblems } from "./fake-amojo-wire.js";
+import { editMessageProblems, isRecord, newMessageProblems } from "./fake-amojo-wire.js";
 
 /** The registered channel as support hands it over (reference/amocrm.md 2.2 example values). */
 export const FAKE_CHANNEL_ID = "a4490ccc-5d7f-11e7-907b-a6006ad3dba0";
@@ -56,6 +56,8 @@ export class FakeAmojo {
   readonly connected = new Map<string, string>();
   /** amojo message ids the fake issued (new_message answers) or sent in hooks */
   readonly knownMessages = new Set<string>();
+  /** our msgids of the messages posted (what an edit_message names) */
+  readonly ourMessageIds = new Set<string>();
   private readonly queued: FakeAmojoAnswer[] = [];
   /** each request's parsed body (the raw bytes are read once, for the MD5 check) */
   private readonly bodies = new WeakMap<Request, unknown>();
@@ -96,7 +98,14 @@ export class FakeAmojo {
   /** new_message payloads posted into a scope. */
   newMessages(scopeId: string): Array<Record<string, unknown>> {
     return this.calls
-      .filter((c) => c.method === "POST" && c.path === `/v2/origin/custom/${scopeId}`)
+      .filter((c) => c.method === "POST" && c.path === `/v2/origin/custom/${scopeId}` && (c.body as { event_type?: unknown }).event_type !== "edit_message")
+      .map((c) => (c.body as { payload: Record<string, unknown> }).payload);
+  }
+
+  /** edit_message payloads posted into a scope. */
+  edits(scopeId: string): Array<Record<string, unknown>> {
+    return this.calls
+      .filter((c) => c.method === "POST" && c.path === `/v2/origin/custom/${scopeId}` && (c.body as { event_type?: unknown }).event_type === "edit_message")
       .map((c) => (c.body as { payload: Record<string, unknown> }).payload);
   }
 
@@ -231,7 +240,14 @@ export class FakeAmojo {
     this.app.post("/v2/origin/custom/:scope", (c) => {
       const scope = c.req.param("scope");
       if (!this.check([...this.connected.values()].includes(scope), `new_message: scope ${scope} is not connected`)) return c.json({}, 404);
-      const problems = newMessageProblems(bodyOf(c));
+      const raw = bodyOf(c);
+      if (isRecord(raw) && raw.event_type === "edit_message") {
+        const editProblems = editMessageProblems(raw, this.ourMessageIds);
+        this.violations.push(...editProblems.map((p) => `edit_message: ${p}`));
+        // [U] the answer to an edit is not in the sheet: an empty object
+        return editProblems.length > 0 ? c.json({ error_code: 400, error_description: editProblems.join("; ") }, 400) : c.json({});
+      }
+      const problems = newMessageProblems(raw);
       if (problems.length > 0) {
         this.violations.push(...problems.map((p) => `new_message: ${p}`));
         return c.json({ error_code: 400, error_type: "ERR_VALIDATION", error_description: problems.join("; ") }, 400);
@@ -239,6 +255,7 @@ export class FakeAmojo {
       const payload = (bodyOf(c) as { payload: Record<string, unknown> }).payload;
       const msgid = randomUUID();
       this.knownMessages.add(msgid);
+      if (typeof payload.msgid === "string") this.ourMessageIds.add(payload.msgid);
       return c.json({
         new_message: {
           conversation_id: payload.conversation_id,

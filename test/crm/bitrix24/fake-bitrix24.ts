@@ -147,6 +147,9 @@ export class FakeBitrix24 {
       case "imconnector.send.status.delivery":
       case "imconnector.send.status.reading":
         return { SUCCESS: true, DATA: [] };
+      // 3.6 "same shape": the answer of an update is not shown in the sheet [U]; SUCCESS as the acks
+      case "imconnector.update.messages":
+        return { SUCCESS: true, DATA: [] };
       case "imconnector.send.messages": {
         const list = Array.isArray(params.MESSAGES) ? params.MESSAGES : [];
         const RESULT = list.map((m) => {

@@ -4,6 +4,8 @@ import { RetryableError } from "../../../core/outbox/types.js";
 import { files } from "../../../db/schema.js";
 import type { AmoCrmDeps } from "../deps.js";
 import { findMessage } from "../message.js";
+import { markedEdit } from "../../../core/messages/inbound.js";
+import { postEdit } from "./edit-message.js";
 import { type AmojoMessageContext, loadAmojoContext } from "./message-context.js";
 import { botUserOf, messageBodyOf, postNewMessage, type SizedFile } from "./new-message.js";
 
@@ -64,6 +66,11 @@ export async function deliverToAmojo(deps: AmoCrmDeps, messageId: string): Promi
   const ctx = await loadAmojoContext(deps, messageId, "delivery");
   if (!ctx) return;
   const { message } = ctx;
+  if (message.direction === "in" && message.editOf) {
+    if (message.crmMessageId || (await postEdit(deps, ctx))) return;
+    // the original never reached amojo: the edit goes in as a new message, marked
+    return postMessage(deps, { ...ctx, message: { ...message, body: markedEdit(message.body) } }, { direction: "incoming", silent: false });
+  }
   if (message.direction === "in") return postMessage(deps, ctx, { direction: "incoming", silent: false });
   if (message.origin === "phone") return postMessage(deps, ctx, { direction: "outgoing", silent: true });
   deps.logger.info("amocrm: only client and phone messages are delivered into amojo", { message: message.id, origin: message.origin });

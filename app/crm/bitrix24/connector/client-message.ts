@@ -126,6 +126,19 @@ export async function sendToOpenLine(
   return ids;
 }
 
+/**
+ * 3.6 "Edit/delete from customer side": `imconnector.update.messages`, same shape as send, the
+ * message named by the id it was sent with; the client edited a message the chat already shows.
+ */
+export async function updateInOpenLine(client: Bitrix24Client, target: OpenLineTarget, conversation: Conversation, message: ConnectorMessage): Promise<void> {
+  const answer = await client.call(
+    "imconnector.update.messages",
+    { CONNECTOR: CONNECTOR_ID, LINE: Number(target.line), MESSAGES: [{ ...clientOf(conversation, target.messenger), message: messageOf(message) }] },
+    z.looseObject({ SUCCESS: z.unknown().optional() }),
+  );
+  if (answer.SUCCESS === false) throw new Bitrix24Error("message_rejected", "imconnector.update.messages refused the edit");
+}
+
 export async function findConversation(db: Db, id: string): Promise<Conversation | undefined> {
   const [row] = await db.select().from(conversations).where(eq(conversations.id, id));
   return row;

@@ -1,7 +1,8 @@
 import { hostMessageFile } from "../../../core/media.js";
 import type { AppDeps } from "../../../deps.js";
 import type { Bitrix24Deps } from "../oauth.js";
-import { sendToOpenLine } from "./client-message.js";
+import { deliveredToCrm, markedEdit } from "../../../core/messages/inbound.js";
+import { sendToOpenLine, updateInOpenLine } from "./client-message.js";
 import { appUserId } from "./mirror-outgoing.js";
 import { loadOpenLineContext } from "./message-context.js";
 
@@ -27,6 +28,15 @@ export async function deliverIncoming(deps: Bitrix24Deps & Pick<AppDeps, "files"
   if (!message.body && !message.file) {
     // 3.6: text or files are required; an event we could not describe has neither
     deps.logger.info("bitrix24: empty message not shown in open lines", { message: message.id });
+    return;
+  }
+  if (message.editOf) {
+    // the client edited a message: shown as that message's edit once the line has it (3.6)
+    if (await deliveredToCrm(deps.db, message.editOf)) {
+      await updateInOpenLine(ctx.client, ctx.target, ctx.conversation, { id: message.editOf, date: message.createdAt, text: message.body });
+      return;
+    }
+    await sendToOpenLine(deps.db, ctx.client, ctx.target, ctx.conversation, { id: message.id, date: message.createdAt, text: markedEdit(message.body) });
     return;
   }
   // 3.6: Bitrix24 downloads files[].url itself: it gets our signed copy, not the provider's link
