@@ -76,18 +76,22 @@ describe("amoCRM widget archive (reference/amocrm.md 3)", () => {
     expect(w.support.link).toBe(`${URL_PLACEHOLDER}/docs`);
     expect(manifest.locations).toEqual(["settings", "advanced_settings", "lcard-1", "ccard-1", "digital_pipeline", "salesbot_designer", "whatsapp_modal"]);
     expect(manifest.advanced.title).toBe("advanced.title");
-    expect(Object.keys(manifest.dp.settings)).toEqual(["channel", "text", "file_url", "secret"]);
+    expect(Object.keys(manifest.dp.settings)).toEqual(["channel", "text", "file_url", "template", "params", "header_url", "secret"]);
     for (const field of Object.values(manifest.dp.settings)) expect(["text", "pass"]).toContain(field.type);
-    expect(manifest.dp.settings.text!.required).toBe(true);
+    // a template send needs no text: the backend refuses a DP action with neither
+    expect(manifest.dp.settings.text!.required).toBe(false);
     expect(manifest.dp.action_multiple).toBe(false);
     expect(manifest.dp.webhook_url).toBe(`${URL_PLACEHOLDER}/amocrm/dp`);
     const send = manifest.salesbot_designer.send_message!;
-    expect(Object.keys(send.settings)).toEqual(["channel", "text", "file_url"]);
+    expect(Object.keys(send.settings)).toEqual(["channel", "text", "file_url", "template", "params", "header_url"]);
     for (const field of Object.values(send.settings)) expect(["text", "numeric", "url"]).toContain(field.type);
     // typed by the bot's author, not picked from a CRM field (a channel name is never a field value)
     expect(send.settings.text!.manual).toBe(true);
     expect(send.settings.channel!.manual).toBe(true);
     expect(send.settings.file_url!.type).toBe("url");
+    // a template's values may be amoCRM fields ({{contact.name}}), which amoCRM fills in before posting [U: `manual` semantics]
+    expect(send.settings.template!.manual).toBe(true);
+    expect(send.settings.params!.manual).toBeUndefined();
   });
 
   it("i18n: one file per manifest locale, all with the same keys, every key the manifest names present and non-empty", () => {
@@ -144,7 +148,10 @@ describe("amoCRM widget archive (reference/amocrm.md 3)", () => {
     const steps = JSON.parse(String(widget.callbacks.onSalesbotDesignerSave!("send_message", { channel: "Sales", text: "Hello {{contact.name}}", file_url: "" })));
     expect(steps[0].question[0]).toEqual({
       handler: "widget_request",
-      params: { url: `${URL_PLACEHOLDER}/amocrm/salesbot`, data: { channel: "Sales", text: "Hello {{contact.name}}", file_url: "", lead: "{{lead.id}}" } },
+      params: {
+        url: `${URL_PLACEHOLDER}/amocrm/salesbot`,
+        data: { channel: "Sales", text: "Hello {{contact.name}}", file_url: "", template: "", params: "", header_url: "", lead: "{{lead.id}}" },
+      },
     });
     expect(steps[0].question[1]).toEqual({ handler: "goto", params: { type: "question", step: 1 } });
     expect(steps[1].question[0]).toMatchObject({

@@ -127,7 +127,7 @@ describe.each(await backends())("Bitrix24 send robot with several recipients (%s
     await h.runJobs(4);
     expect(providers.telegramSends.filter((s) => s.chat_id === "5012345678")).toHaveLength(1);
     const values = eventSends(token)[0]!.body.RETURN_VALUES as Record<string, string>;
-    expect(values).toMatchObject({ message_id: message!.id, status: "sent", sent_count: "1", failed_count: "2" });
+    expect(values).toMatchObject({ message_id: message!.id, status: "delivered", sent_count: "1", failed_count: "2" });
     expect(values.results!.split("\n")[1]).toMatch(/^\+7 911 557-63-66: failed: a Telegram Bot API channel cannot write first/);
   });
 

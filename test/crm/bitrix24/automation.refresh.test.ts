@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANNELS_CHANGED_JOB } from "../../../app/core/admin-channels.js";
+import { eq } from "drizzle-orm";
+import { AUTOMATION_LISTS_VERSION, CHANNELS_CHANGED_JOB } from "../../../app/core/admin-channels.js";
+import { scheduleMaintenance } from "../../../app/core/maintenance.js";
+import { portals } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
 import { AdminHarness } from "../../api/admin/harness.js";
 import type { RestCall } from "./fake-bitrix24.js";
@@ -104,5 +107,30 @@ describe.each(await backends())("robot channel selects kept current when channel
     const dead = (await h.jobsOf(CHANNELS_CHANGED_JOB)).filter((j) => j.status === "dead");
     expect(dead).toHaveLength(1);
     expect(dead[0]!.lastError).toContain("activity: ACCESS_DENIED");
+  });
+
+  it("happy: a portal registered before these lists (no automationVersion) gets one refresh from the hourly maintenance, then none", async () => {
+    const admin = await h.adminPortal();
+    await h.runJobs(1);
+    await h.apiChannel(admin.token, "Legacy");
+    await h.runJobs(2);
+    const [row] = await h.t.db.select().from(portals).where(eq(portals.externalId, admin.portal.memberId));
+    expect(row!.settings.automationVersion).toBe(AUTOMATION_LISTS_VERSION);
+    // as a portal installed by an older release looks
+    const { automationVersion: _dropped, ...older } = row!.settings;
+    await h.t.db.update(portals).set({ settings: older }).where(eq(portals.id, row!.id));
+
+    const since = h.fake.restCalls.length;
+    await scheduleMaintenance(h.deps.db, h.clock.now());
+    await h.runJobs(2);
+    expect(updatesOf(since, "bizproc.robot.update", "chatbridge_send").filter((c) => JSON.stringify(c.body).includes("Legacy"))).toHaveLength(1);
+    const [after] = await h.t.db.select().from(portals).where(eq(portals.id, row!.id));
+    expect(after!.settings.automationVersion).toBe(AUTOMATION_LISTS_VERSION);
+
+    const later = h.fake.restCalls.length;
+    h.clock.advance(2 * 3600_000);
+    await scheduleMaintenance(h.deps.db, h.clock.now());
+    await h.runJobs(2);
+    expect(updatesOf(later, "bizproc.robot.update", "chatbridge_send").filter((c) => JSON.stringify(c.body).includes("Legacy"))).toHaveLength(0);
   });
 });

@@ -1,4 +1,4 @@
-import { scheduleAutomationRefresh } from "../../../core/admin-channels.js";
+import { listPortalChannels, scheduleAutomationRefresh } from "../../../core/admin-channels.js";
 import { z } from "zod";
 import type { Config } from "../../../config.js";
 import { enqueueJob } from "../../../core/outbox/enqueue.js";
@@ -85,7 +85,7 @@ export async function registerConnector(deps: Bitrix24Deps, portalId: string): P
   }
   await finishAutomationRegistration(client, deps.config, errors);
   // a reinstall over live channels registers the robots with the default channel only: the lists follow at once
-  await scheduleAutomationRefresh(deps, portal.id);
+  if ((await listPortalChannels(deps.db, portal.id)).length > 0) await scheduleAutomationRefresh(deps, portal.id);
   deps.logger.info("bitrix24: connector registered", { member_id: portal.externalId, connector: CONNECTOR_ID });
 }
 
