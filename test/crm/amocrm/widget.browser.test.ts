@@ -267,7 +267,7 @@ describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chro
     });
     expect(JSON.parse(saved)[0].question[0]).toEqual({
       handler: "widget_request",
-      params: { url: `${backends.chats.url}/amocrm/salesbot`, data: { channel: "Sales WhatsApp", text: "Hello", file_url: "", lead: "{{lead.id}}" } },
+      params: { url: `${backends.chats.url}/amocrm/salesbot`, data: { channel: "Sales WhatsApp", text: "Hello", file_url: "", template: "", params: "", header_url: "", lead: "{{lead.id}}" } },
     });
 
     expect(problems).toEqual([]);

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listPortalChannels } from "../../../app/core/admin-channels.js";
 import { AdminHarness } from "../../api/admin/harness.js";
@@ -7,44 +6,7 @@ import { WAPPI_PROFILE, WAPPI_TOKEN } from "../../providers/wappi/fake.js";
 import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
 import { type FakeServer, startFake } from "../../support/fake-server.js";
 import { decodePng, inkStats } from "../../support/png.js";
-import type { InstalledPortal } from "./harness.js";
-
-const VIEWPORT = { width: 1024, height: 768 };
-const APP_SID = "9f0d2c6a1e";
-const TITLE = "chatbridge: WhatsApp and Telegram channels";
-
-const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-
-/**
- * What the portal serves around the app (reference/bitrix24.md 1.2): an iframe named
- * "DOMAIN|PROTOCOL|APP_SID" and a form POSTed into it with the user's AUTH_ID and member_id,
- * DOMAIN and the rest in the query. The page is served at the portal's own origin, so the
- * settings page's `frame-ancestors` is checked by the browser for real.
- */
-function portalPage(appUrl: string, domain: string, fields: Record<string, string>): string {
-  const query = new URLSearchParams({ DOMAIN: domain, PROTOCOL: "0", LANG: "en", APP_SID });
-  const frameName = `${domain}|0|${APP_SID}`;
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeAttr(name)}" value="${escapeAttr(value)}">`);
-  return `<!doctype html>
-<html><head><title>Bitrix24</title><style>body{margin:0}iframe{display:block;border:0;width:100%;height:100vh}</style></head>
-<body>
-<form id="open-app" method="post" target="${escapeAttr(frameName)}" action="${escapeAttr(`${appUrl}/b24/app?${query}`)}">${inputs.join("")}</form>
-<iframe name="${escapeAttr(frameName)}" title="chatbridge"></iframe>
-<script>document.getElementById("open-app").submit();</script>
-</body></html>`;
-}
-
-/** Reports CSP violations from every frame as console errors, before any page script runs. */
-const CSP_REPORTER = `document.addEventListener("securitypolicyviolation", (e) => {
-  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " in " + e.documentURI);
-});`;
-
-interface OpenedPage {
-  page: Page;
-  app: FrameLocator;
-  /** console errors, uncaught exceptions, CSP violations and failed or refused requests */
-  problems: string[];
-}
+import { CSP_REPORTER, openSettings, TITLE, VIEWPORT } from "./settings-browser.js";
 
 describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromium", () => {
   const h = new AdminHarness("pglite");
@@ -65,42 +27,10 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
     await h.close();
   });
 
-  /** Opens the app as the portal does, for an admin of `portal`, and waits for the page's first paint. */
-  async function openSettings(portal: InstalledPortal): Promise<OpenedPage> {
-    const portalUrl = `http://${h.fake.host}/marketplace/app/${APP_SID}/`;
-    const html = portalPage(server.url, h.fake.host, {
-      AUTH_ID: h.fake.issueUserToken({ ID: "7", ADMIN: true }),
-      AUTH_EXPIRES: "3600",
-      REFRESH_ID: "2lg086mxijlpvwh0h7r4nl19udm4try5",
-      SERVER_ENDPOINT: "https://oauth.bitrix.info/rest/",
-      member_id: portal.memberId,
-      status: "L",
-      PLACEMENT: "DEFAULT",
-      PLACEMENT_OPTIONS: "{}",
-    });
-    const page = await browser.context.newPage();
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
-    });
-    page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
-    page.on("requestfailed", (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`));
-    page.on("response", (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
-    });
-    // the portal page comes from the fake portal's origin; Playwright answers it, the fake need not know
-    await page.route(portalUrl, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
-    await page.goto(portalUrl);
-    const app = page.frameLocator("iframe");
-    // the provider select appears once GET /api/providers answered: the page script has run through start()
-    await app.locator("#cb-provider").waitFor({ state: "visible" });
-    return { page, app, problems };
-  }
-
   it("renders: title, channel list and the add-channel form are painted, with no script, CSP or request errors", async () => {
     const { portal, token } = await h.adminPortal();
     await h.apiChannel(token, "Sales WhatsApp");
-    const { page, app, problems } = await openSettings(portal);
+    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
 
     await app.getByRole("heading", { level: 1, name: TITLE }).waitFor();
     expect(await page.frame({ url: /\/b24\/app\?/ })?.title()).toBe(TITLE);
@@ -139,7 +69,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
 
   it("the add-channel form creates a Wappi channel through the admin API and the page shows its card", async () => {
     const portal = await h.installed();
-    const { page, app, problems } = await openSettings(portal);
+    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
     expect(await app.locator("#cb-channels .cb-empty").textContent()).toBe("No channels yet: add one below.");
 
     await app.getByLabel(/^Provider/).selectOption("wappi");
