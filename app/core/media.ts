@@ -6,6 +6,7 @@ import { bytesToHex } from "./encoding.js";
 import { AppError } from "./errors.js";
 import { signFileUrl } from "./file-store.js";
 import { PermanentError, RetryableError } from "./outbox/types.js";
+import { DownloadError, readBodyCapped } from "./remote-download.js";
 import { requestPublic } from "./remote-file.js";
 
 /** Media a client sends: WhatsApp caps documents at 100 MB. */
@@ -22,32 +23,6 @@ export interface HostedFile {
   url: string;
   name: string;
   mime: string;
-}
-
-async function readCapped(res: Response, max: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > max) throw new PermanentError(`the file is larger than ${max / 1024 / 1024} MB`, "file_too_large");
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new PermanentError(`the file is larger than ${max / 1024 / 1024} MB`, "file_too_large");
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 function fileName(file: MessageFile, url: URL | undefined): string {
@@ -121,7 +96,13 @@ export async function hostMessageFile(deps: MediaDeps, channel: Channel, message
     if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError(message);
     throw new PermanentError(message, "file_unreachable");
   }
-  const bytes = await readCapped(res, MAX_MEDIA_BYTES);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readBodyCapped(res, MAX_MEDIA_BYTES);
+  } catch (err) {
+    if (err instanceof DownloadError && err.tooLarge) throw new PermanentError(err.message, "file_too_large");
+    throw err;
+  }
   const mime = (file.mime ?? download.mime ?? res.headers.get("content-type")?.split(";")[0]?.trim()) || "application/octet-stream";
   // a provider-resolved URL is never used for the name: it may carry a token
   const name = fileName(download.name && !file.name ? { ...file, name: download.name } : file, download.secret ? undefined : download.url);

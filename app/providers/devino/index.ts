@@ -1,3 +1,4 @@
+import { fileNameOf, mimeOf } from "../file-names.js";
 import { z } from "zod";
 import { callProvider } from "../http.js";
 import {
@@ -31,34 +32,6 @@ function cleanTemplateValue(value: string): string {
   return value.replace(/[\r\n\t]+/g, " ").replace(/ {4,}/g, "   ").trim();
 }
 
-const MIME_BY_EXTENSION: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  mp4: "video/mp4",
-  ogg: "audio/ogg",
-  oga: "audio/ogg",
-  mp3: "audio/mpeg",
-  pdf: "application/pdf",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  txt: "text/plain",
-  zip: "application/zip",
-};
-
-function fileNameOf(url: string): string {
-  try {
-    const last = new URL(url).pathname.split("/").filter(Boolean).at(-1);
-    return last ? decodeURIComponent(last) : "file";
-  } catch {
-    return "file";
-  }
-}
-
 /** One `messages[]` entry for our request; the template, when given, replaces the content. */
 function devinoMessage(ctx: Ctx, req: SendRequest, to: string): DevinoOutgoingMessage {
   const base: DevinoOutgoingMessage = {
@@ -71,8 +44,8 @@ function devinoMessage(ctx: Ctx, req: SendRequest, to: string): DevinoOutgoingMe
   };
   if (req.template) return { ...base, ...templateFields(ctx, req.template) };
   if (req.content.type === "text") return { ...base, text: req.content.text };
-  const name = req.content.name ?? fileNameOf(req.content.url);
-  const mime = req.content.mime ?? MIME_BY_EXTENSION[name.split(".").at(-1)?.toLowerCase() ?? ""];
+  const name = fileNameOf(req.content);
+  const mime = mimeOf({ ...req.content, name });
   return {
     ...base,
     contentUrl: req.content.url,

@@ -1,3 +1,4 @@
+import { fileNameOf } from "../file-names.js";
 import type { z } from "zod";
 import { type CallOptions, callProvider } from "../http.js";
 import { type Provider, type ProviderContext, ProviderPermanentError, ProviderRetryableError } from "../types.js";
@@ -58,18 +59,6 @@ function chatIdOf(to: { phone?: string; chatId?: string }): string {
   throw new ProviderPermanentError("bad_number", `no WhatsApp chat for recipient ${to.phone ?? "(none)"}`);
 }
 
-/** sendFileByUrl requires a file name; WhatsApp shows it on documents. */
-function fileNameOf(url: string, name: string | undefined): string {
-  if (name) return name;
-  try {
-    const last = new URL(url).pathname.split("/").filter(Boolean).at(-1);
-    if (last) return decodeURIComponent(last);
-  } catch {
-    // fall through to the generic name
-  }
-  return "file";
-}
-
 export const greenapi: Provider<GreenApiCredentials> = {
   name: "greenapi",
   title: "Green-API (WhatsApp)",
@@ -99,7 +88,7 @@ export const greenapi: Provider<GreenApiCredentials> = {
             body: {
               chatId,
               urlFile: content.url,
-              fileName: fileNameOf(content.url, content.name),
+              fileName: fileNameOf(content),
               ...(content.caption ? { caption: content.caption } : {}),
             },
           });

@@ -1,3 +1,4 @@
+import { fileNameOf, mimeOf } from "../file-names.js";
 import type { z } from "zod";
 import { splitText } from "../split-text.js";
 import { type OutgoingContent, type Peer, ProviderPermanentError, type SendRequest } from "../types.js";
@@ -59,35 +60,12 @@ export function plannedParts(content: OutgoingContent): Part[] {
 
 type Media = { method: "sendPhoto" | "sendVideo" | "sendAudio" | "sendVoice" | "sendDocument"; field: string; byUrl: boolean };
 
-const MIME_BY_EXT: Record<string, string> = {
-  jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif",
-  mp4: "video/mp4", mov: "video/quicktime", mp3: "audio/mpeg", m4a: "audio/mp4", ogg: "audio/ogg", oga: "audio/ogg", opus: "audio/ogg",
-  pdf: "application/pdf", zip: "application/zip",
-};
-
-function fileNameOf(file: FileContent): string {
-  if (file.name) return file.name;
-  try {
-    const last = new URL(file.url).pathname.split("/").filter(Boolean).at(-1);
-    if (last) return decodeURIComponent(last);
-  } catch {
-    // fall through to the generic name
-  }
-  return "file";
-}
-
-function mimeOf(file: FileContent): string {
-  if (file.mime) return file.mime.split(";")[0]!.trim().toLowerCase();
-  const ext = /\.([a-z0-9]+)$/i.exec(fileNameOf(file))?.[1]?.toLowerCase();
-  return (ext && MIME_BY_EXT[ext]) || "application/octet-stream";
-}
-
 /**
  * The send method for a file. Telegram fetches photos, videos and audio by URL itself, but a
  * document only when it is a GIF, PDF or ZIP (channels-next.md 1 "Outbound"): others are uploaded.
  */
 export function mediaOf(file: FileContent): Media {
-  const mime = mimeOf(file);
+  const mime = mimeOf(file) ?? "application/octet-stream";
   // a GIF as a photo would lose its animation; SVG is no photo format
   if (mime.startsWith("image/") && mime !== "image/gif" && mime !== "image/svg+xml") return { method: "sendPhoto", field: "photo", byUrl: true };
   if (mime.startsWith("video/")) return { method: "sendVideo", field: "video", byUrl: true };

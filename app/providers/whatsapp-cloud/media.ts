@@ -1,6 +1,6 @@
-import { AppError } from "../../core/errors.js";
-import { MAX_REMOTE_FILE_BYTES, requestPublic } from "../../core/remote-file.js";
-import { assertPublicUrl } from "../../core/ssrf.js";
+import { DownloadError, downloadPublicFile } from "../../core/remote-download.js";
+import { MAX_REMOTE_FILE_BYTES } from "../../core/remote-file.js";
+import { fileNameOf } from "../file-names.js";
 import { type OutgoingContent, ProviderPermanentError } from "../types.js";
 import { bearer, type Ctx, graphBase, graphCall, USER_AGENT } from "./client.js";
 import { mediaUploadSchema, mediaUrlSchema } from "./schema.js";
@@ -8,50 +8,6 @@ import { mediaUploadSchema, mediaUrlSchema } from "./schema.js";
 export type MediaKind = "image" | "video" | "audio" | "sticker" | "document";
 type FileContent = Extract<OutgoingContent, { type: "file" }>;
 
-const MIME_BY_EXTENSION: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  webp: "image/webp",
-  gif: "image/gif",
-  mp4: "video/mp4",
-  "3gp": "video/3gpp",
-  mp3: "audio/mpeg",
-  ogg: "audio/ogg",
-  opus: "audio/ogg",
-  m4a: "audio/mp4",
-  aac: "audio/aac",
-  amr: "audio/amr",
-  pdf: "application/pdf",
-  txt: "text/plain",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  xls: "application/vnd.ms-excel",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  ppt: "application/vnd.ms-powerpoint",
-  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-};
-
-export function fileNameOf(file: FileContent): string {
-  if (file.name) return file.name;
-  try {
-    const last = new URL(file.url).pathname.split("/").filter(Boolean).at(-1);
-    if (last) return decodeURIComponent(last);
-  } catch {
-    // a malformed URL or escape: the generic name will do
-  }
-  return "file";
-}
-
-export function mimeOf(file: FileContent): string | undefined {
-  const given = file.mime?.split(";")[0]?.trim().toLowerCase();
-  return given || MIME_BY_EXTENSION[fileNameOf(file).split(".").at(-1)?.toLowerCase() ?? ""];
-}
-
-/**
- * The message type for a file (channels-next.md 2 "Limits"): images must be JPEG/PNG, a WebP is
- * a sticker; any other image and unknown types go as documents, which accept everything.
- */
 export function mediaKind(mime: string | undefined): MediaKind {
   if (mime === "image/jpeg" || mime === "image/png") return "image";
   if (mime === "image/webp") return "sticker";
@@ -69,29 +25,6 @@ export function mediaObject(kind: MediaKind, ref: { link: string } | { id: strin
   };
 }
 
-async function readCapped(res: Response, cap: number): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = res.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-    if (chunk.done) break;
-    total += chunk.value.byteLength;
-    if (total > cap) {
-      await reader?.cancel();
-      throw new ProviderPermanentError("bad_request", `the file is larger than ${cap / 1024 / 1024} MB`);
-    }
-    chunks.push(chunk.value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 /**
  * Fallback when Meta could not fetch a link (131053: often its fetcher is rate-limited by the
  * file host's network, or the host redirects): we download the file ourselves, SSRF-guarded at
@@ -99,26 +32,17 @@ async function readCapped(res: Response, cap: number): Promise<Uint8Array<ArrayB
  * Returns the media id; uploads persist 30 days.
  */
 export async function uploadFromUrl(ctx: Ctx, file: FileContent, mime: string | undefined): Promise<string> {
-  const policy = { allowLoopback: ctx.config.OUTBOUND_ALLOW_LOOPBACK };
   let bytes: Uint8Array<ArrayBuffer>;
   let type = mime;
   try {
-    const url = assertPublicUrl(file.url, policy, "file url");
-    const res = await requestPublic(url, { method: "GET", headers: { "user-agent": USER_AGENT } }, { fetch: ctx.fetch, policy, timeoutMs: 60_000 }, "file url");
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new ProviderPermanentError("rejected", `Meta could not fetch the file, and its host answered us HTTP ${res.status}`);
-    }
-    const length = Number(res.headers.get("content-length") ?? "0");
-    if (length > MAX_REMOTE_FILE_BYTES) {
-      await res.body?.cancel();
-      throw new ProviderPermanentError("bad_request", `the file is larger than ${MAX_REMOTE_FILE_BYTES / 1024 / 1024} MB`);
-    }
-    type ??= res.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || "application/octet-stream";
-    bytes = await readCapped(res, MAX_REMOTE_FILE_BYTES);
+    const policy = { allowLoopback: ctx.config.OUTBOUND_ALLOW_LOOPBACK };
+    const got = await downloadPublicFile(file.url, { fetch: ctx.fetch, policy, maxBytes: MAX_REMOTE_FILE_BYTES, headers: { "user-agent": USER_AGENT } }, "file url");
+    bytes = got.bytes;
+    type ??= got.mime || "application/octet-stream";
   } catch (err) {
-    if (err instanceof AppError) throw new ProviderPermanentError("rejected", `Meta could not fetch the file, and neither could we: ${err.message}`);
-    throw err;
+    if (!(err instanceof DownloadError)) throw err;
+    if (err.tooLarge) throw new ProviderPermanentError("bad_request", err.message);
+    throw new ProviderPermanentError("rejected", `Meta could not fetch the file, and neither could we: ${err.message}`);
   }
   const form = new FormData();
   form.append("messaging_product", "whatsapp");
