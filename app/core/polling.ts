@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm
 import { z } from "zod";
 import type { Db } from "../db/index.js";
 import { channels, messages, outboxJobs } from "../db/schema.js";
-import type { JobDeps } from "../jobs.js";
+import type { AppDeps } from "../deps.js";
 import { providers } from "../providers/index.js";
 import { findChannel, providerContext, providerOf } from "./channels.js";
 import { recordProviderEvents } from "./messages/inbound.js";
@@ -32,7 +32,7 @@ async function enqueuePoll(db: Db, poll: PollPayload, runAt: Date, now: Date): P
   );
 }
 
-export function registerPolling(registry: JobRegistry, deps: JobDeps): void {
+export function registerPolling(registry: JobRegistry, deps: Omit<AppDeps, "queue">): void {
   registry.register(POLL_JOB, {
     schema: payload,
     async handle({ channelId, chain, seq }) {
