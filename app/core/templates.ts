@@ -87,6 +87,27 @@ export function renderTemplate(row: TemplateRow, choice: TemplateChoice): string
   return parts.join("\n");
 }
 
+const HTTP_LINK = /^https?:\/\/\S+$/i;
+
+/**
+ * Values given in one list, as a person reads the template (the `/template` command, a robot's
+ * values): when there is one more than the body takes and the header is an image, video or
+ * document, the first is its link; when there are as many as header and body take together,
+ * the header's come first. Header values given apart are left as they are.
+ */
+function inReadingOrder(row: TemplateRow, choice: TemplateChoice): TemplateChoice {
+  if (choice.headerParams?.length || choice.headerMediaUrl) return choice;
+  const { params } = choice;
+  const mediaHeader = row.header && row.header.format !== "TEXT" && row.header.format !== "LOCATION";
+  if (mediaHeader && params.length === row.bodyParams + 1 && HTTP_LINK.test(params[0] ?? "")) {
+    return { ...choice, headerMediaUrl: params[0], params: params.slice(1) };
+  }
+  if (row.headerParams > 0 && params.length === row.headerParams + row.bodyParams) {
+    return { ...choice, headerParams: params.slice(0, row.headerParams), params: params.slice(row.headerParams) };
+  }
+  return choice;
+}
+
 function pick(rows: TemplateRow[], choice: TemplateChoice): TemplateRow | undefined {
   const named = rows.filter((r) => r.name === choice.name);
   if (choice.language) return named.find((r) => r.language === choice.language);
@@ -101,11 +122,12 @@ function pick(rows: TemplateRow[], choice: TemplateChoice): TemplateRow | undefi
 export async function prepareTemplateSend(
   deps: ProviderDeps & Pick<AppDeps, "db">,
   channel: Channel,
-  choice: TemplateChoice,
+  given: TemplateChoice,
 ): Promise<{ ref: MessageTemplateRef; text: string; row: TemplateRow }> {
   if (!channelHasTemplates(channel)) {
     throw new AppError("unsupported", `${providerOf(channel).title} has no message templates: sendText works without one`);
   }
+  let choice = given;
   let rows = await listChannelTemplates(deps.db, channel.id);
   if (!pick(rows, choice)) rows = await syncChannelTemplates(deps, channel);
   const row = pick(rows, choice);
@@ -117,20 +139,24 @@ export async function prepareTemplateSend(
       { field: "template" },
     );
   }
+  choice = inReadingOrder(row, choice);
   if (row.status !== SENDABLE_STATUS) {
     throw new AppError("template_invalid", `template ${row.name} (${row.language}) is ${row.status}, not approved by WhatsApp`, { field: "template" });
   }
-  if (choice.params.length !== row.bodyParams) {
-    throw new AppError("template_invalid", `template ${row.name} takes ${row.bodyParams} value(s), got ${choice.params.length}`, { field: "params" });
-  }
-  if ((choice.headerParams?.length ?? 0) !== row.headerParams) {
-    throw new AppError("template_invalid", `template ${row.name} takes ${row.headerParams} header value(s), got ${choice.headerParams?.length ?? 0}`, {
-      field: "header_params",
+  const givenHeader = choice.headerParams?.length ?? 0;
+  if (choice.params.length !== row.bodyParams || givenHeader !== row.headerParams) {
+    const got = choice.params.length + givenHeader;
+    const wants =
+      row.headerParams > 0
+        ? `${row.headerParams} for the header first, then ${row.bodyParams} for the body: ${row.headerParams + row.bodyParams} in all`
+        : `${row.bodyParams}`;
+    throw new AppError("template_invalid", `template ${row.name} takes ${wants} value(s), got ${got}`, {
+      field: choice.params.length !== row.bodyParams ? "params" : "header_params",
     });
   }
   const mediaHeader = row.header && row.header.format !== "TEXT" && row.header.format !== "LOCATION";
   if (mediaHeader && !choice.headerMediaUrl) {
-    throw new AppError("template_invalid", `template ${row.name} has a ${row.header!.format.toLowerCase()} header: give its link in header_url`, {
+    throw new AppError("template_invalid", `template ${row.name} has a ${row.header!.format.toLowerCase()} header: give its link in header_url (or as the first value)`, {
       field: "header_url",
     });
   }
@@ -148,7 +174,13 @@ export async function prepareTemplateSend(
 export async function describeTemplates(db: Db, channelId: string): Promise<string> {
   const rows = (await listChannelTemplates(db, channelId)).filter((r) => r.status === SENDABLE_STATUS);
   if (rows.length === 0) return "";
-  return rows.map((r) => `${r.name} (${r.language}, ${r.bodyParams} value${r.bodyParams === 1 ? "" : "s"}): ${r.body.slice(0, 80)}`).join("\n");
+  return rows
+    .map((r) => {
+      const values = r.headerParams + r.bodyParams;
+      const media = r.header && r.header.format !== "TEXT" && r.header.format !== "LOCATION" ? `, a ${r.header.format.toLowerCase()} link first` : "";
+      return `${r.name} (${r.language}, ${values} value${values === 1 ? "" : "s"}${media}): ${r.body.slice(0, 80)}`;
+    })
+    .join("\n");
 }
 
 export async function findTemplateRow(db: Db, channelId: string, name: string, language: string): Promise<TemplateRow | undefined> {

@@ -138,12 +138,28 @@ describe.each(await backends())("Open Lines: Cloud API window and /template (%s)
     for (const name of APPROVED) expect(note).toContain(name);
   });
 
-  it("[U] a template whose header takes a value (order_ready) cannot be sent by the command: refused with the reason, nothing sent", async () => {
+  it("happy: a template whose header takes a value (order_ready) gets the values in reading order: the header's first, then the body's", async () => {
     const chat = await windowClosed();
     const since = h.official.cloudSends().length;
-    await h.operatorWrites(chat, "94020", "/template order_ready 00001 1500");
+    await h.operatorWrites(chat, "94020", "/template order_ready 00001 Иван 1500");
+    await h.runJobs(3);
+    const [sent] = sendsTo(since);
+    expect(sent!.template).toMatchObject({
+      name: "order_ready",
+      language: { code: "ru" },
+      components: [
+        { type: "header", parameters: [{ type: "text", text: "00001" }] },
+        { type: "body", parameters: [{ type: "text", text: "Иван" }, { type: "text", text: "1500" }] },
+      ],
+    });
+  });
+
+  it("error: too few values for header and body -> refused with how many each part takes, nothing sent", async () => {
+    const chat = await windowClosed();
+    const since = h.official.cloudSends().length;
+    await h.operatorWrites(chat, "94021", "/template order_ready 00001 1500");
     await h.runJobs(3);
     expect(sendsTo(since)).toEqual([]);
-    expect(h.lineTexts(chat).at(-1)).toContain("header value");
+    expect(h.lineTexts(chat).at(-1)).toContain("1 for the header first, then 2 for the body: 3 in all");
   });
 });
