@@ -6,7 +6,6 @@ import { type Channel, providerOf } from "./channels.js";
 import { AppError } from "./errors.js";
 import { peerKey } from "./peer.js";
 
-
 /**
  * The customer-service window (WhatsApp Cloud API, channels-next.md 2 "Templates"): free-form
  * messages may go out only within `serviceWindowHours` of the client's last message; outside

@@ -1,3 +1,4 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
 import { findChannelByHookSecret, providerContext, providerOf } from "../../core/channels.js";
 import { AppError } from "../../core/errors.js";
@@ -33,7 +34,7 @@ export const providerHooks = new Hono<AppEnv>()
       { method: "GET", headers: c.req.raw.headers, query: new URL(c.req.url).searchParams, body: "" },
       await providerContext(deps, channel),
     );
-    return c.text(answer.body, answer.status as 200 | 403);
+    return c.text(answer.body, answer.status as ContentfulStatusCode);
   })
   .post("/hooks/:provider/:secret", async (c) => {
   const deps = c.var.deps;

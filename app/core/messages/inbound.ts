@@ -32,9 +32,10 @@ function storedFile(f: IncomingFile): MessageFile {
 }
 
 /**
- * Marks a client's edit in the text the CRM shows. Both CRMs have an edit call (imconnector.update.messages,
- * amojo edit_message) but they need the CRM's ids of the original message, which a message edited
- * before it reached the CRM does not have yet; a new message marked as an edit always shows.
+ * Marks a client's edit shown as a new message. Both CRMs have an edit call
+ * (imconnector.update.messages, amojo edit_message), used when the CRM has the original; an
+ * edit of a message we never stored, or one the CRM never got, goes in as a new message with
+ * this mark so nobody takes it for a new question.
  */
 export const EDITED_MARK = "✏️ (edited)";
 
@@ -177,6 +178,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
 /**
  * Whether a client's message reached the CRM chat (its delivery job finished): only then can a
  * later edit be shown as an edit of it; otherwise the edit goes in as a new message marked edited.
+ * Finished jobs are pruned after a week (maintenance.ts): an edit of an older message is marked too.
  */
 export async function deliveredToCrm(db: Db, messageId: string): Promise<boolean> {
   const [job] = await db

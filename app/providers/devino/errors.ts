@@ -41,7 +41,7 @@ export const DEVINO_ERROR_CODES: Record<number, DeliveryError> = {
   2310: noTemplate,
   2311: { code: "bad_request", retryable: false, text: "template parameter too long" },
   // the 24-hour rule: outside the customer service window only a template may be sent (reference 4)
-  2312: { code: "rejected", retryable: false, text: "outside the 24-hour window: a template is required" },
+  2312: { code: "template_required", retryable: false, text: "outside the 24-hour window: a template is required" },
   2313: { code: "rejected", retryable: false, text: "unknown error" },
 };
 

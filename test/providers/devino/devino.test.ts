@@ -92,7 +92,7 @@ describe("devino provider", () => {
 
     it("error 2312 says a template is needed outside the 24-hour window", async () => {
       const [event] = await parse('[{"messageId":11,"ts":1,"status":"UNDELIVERED","errorCode":2312}]');
-      expect(event).toMatchObject({ status: "failed", reason: "rejected (2312): outside the 24-hour window: a template is required" });
+      expect(event).toMatchObject({ status: "failed", reason: "template_required (2312): outside the 24-hour window: a template is required", code: "template_required" });
     });
 
     it("a batch of callbacks becomes one event each; in-flight statuses [U] give none", async () => {
