@@ -87,18 +87,27 @@ export function assertCanReach(channel: Channel, peer: Peer, field = "phone_numb
 export interface WebhookSendInput {
   caller: WebhookCaller;
   peer: Peer;
-  /** a template send (sendTemplate): the window does not apply, and `content` is its rendered text */
-  template?: MessageTemplateRef;
+  /**
+   * A template send (sendTemplate): the window does not apply. Prepared (checked against the
+   * channel's templates, which may ask the provider) only when a new message is queued, so a
+   * repeated request_id returns the first message even if the template changed since.
+   */
+  template?: () => Promise<{ ref: MessageTemplateRef; text: string }>;
   /**
    * Builds the message content; called only when a new message is queued, so a repeated
    * request_id or a blocked channel costs no file probe.
    */
-  content: () => Promise<OutgoingContent>;
+  content?: () => Promise<OutgoingContent>;
   sendToImol: boolean;
   /** the caller's idempotency key */
   requestId?: string | undefined;
   /** seconds to hold the answer for the provider's verdict; 0 answers once queued */
   waitSeconds: number;
+}
+
+function contentOf(input: WebhookSendInput): Promise<OutgoingContent> {
+  if (!input.content) throw new Error("a webhook send needs content or a template");
+  return input.content();
 }
 
 /**
@@ -168,6 +177,8 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     assertChannelCanSend(caller.channel);
     assertCanReach(caller.channel, input.peer);
     if (!input.template) await assertWindowOpen(deps.db, caller.channel, input.peer, now);
+    const template = input.template ? await input.template() : undefined;
+    const content: OutgoingContent = template ? { type: "text", text: template.text } : await contentOf(input);
     const dedupKey =
       input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
     const mirror = input.sendToImol && (await hasActiveBinding(deps.db, caller.channel.id));
@@ -175,12 +186,12 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     const queued = await queueOutgoing(deps, {
       channel: caller.channel,
       peer: input.peer,
-      content: await input.content(),
+      content,
       origin: "webhook_api",
       dedupKey,
       dedupWindowMs: IDEMPOTENCY_WINDOW_MS,
       sendToImol: input.sendToImol,
-      ...(input.template ? { template: input.template } : {}),
+      ...(template ? { template: template.ref } : {}),
       ...(mirror || noteCrm
         ? {
             extraJobs: (m: Message) => [

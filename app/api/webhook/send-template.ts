@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import { assertPublicUrl } from "../../core/ssrf.js";
-import { prepareTemplateSend } from "../../core/templates.js";
+import { channelHasTemplates, prepareTemplateSend } from "../../core/templates.js";
 import { sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
@@ -52,19 +52,21 @@ export const sendTemplate = new Hono<WebhookEnv>().on(
     const bodyValues = templateValues(listParam(raw, "params", "param"), "params");
     const headerValues = templateValues(listParam(raw, "header_params", "header_param"), "header_params");
     if (params.header_url) assertPublicUrl(params.header_url, { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK }, "header_url");
+    // no I/O: a channel without templates is told so before anything about the recipient
+    if (!channelHasTemplates(caller.channel)) throw new AppError("unsupported", "this channel's provider has no message templates: use sendText");
     const peer = peerOf(caller.kind, params);
-    const prepared = await prepareTemplateSend(deps, caller.channel, {
-      name: params.template,
-      language: params.language,
-      params: bodyValues,
-      headerParams: headerValues,
-      headerMediaUrl: params.header_url,
-    });
     const message = await sendViaWebhook(deps, {
       caller,
       peer,
-      template: prepared.ref,
-      content: async () => ({ type: "text", text: prepared.text }),
+      // checked against the channel's templates only for a new message: a repeated request_id returns the first one
+      template: () =>
+        prepareTemplateSend(deps, caller.channel, {
+          name: params.template,
+          language: params.language,
+          params: bodyValues,
+          headerParams: headerValues,
+          headerMediaUrl: params.header_url,
+        }),
       sendToImol: params.send_to_imol,
       requestId: params.request_id,
       waitSeconds: params.wait,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel } from "../../../app/core/channels.js";
 import { syncChannelTemplates } from "../../../app/core/templates.js";
 import { createWebhookToken } from "../../../app/core/webhook-tokens.js";
-import { channels, messages } from "../../../app/db/schema.js";
+import { channels, channelTemplates, messages } from "../../../app/db/schema.js";
 import { cloudTextHook, OfficialFakes, postCloudHook, TG_CLIENT, WA_CLIENT } from "../../providers/official-fakes.js";
 import { backends } from "../../support/db.js";
 import { json, WebhookHarness } from "./harness.js";
@@ -62,6 +62,21 @@ describe.each(await backends())("webhook API on Cloud API and Telegram bot chann
       const row = await rowOf(body.message_id);
       expect(row).toMatchObject({ status: "sent", origin: "webhook_api", template: { name: "2023_april_promo", language: "en_US", params: ["Mark", "FALL25"] } });
       expect(row!.body).toContain("Hi Mark, our Fall Sale is on!");
+    });
+
+    it("happy: a repeated request_id returns the first message even after the template was disabled (the template is checked only for a new message)", async () => {
+      const { base, channel: ch } = await channel("whatsapp-cloud");
+      const call = { phone_number: "79001234567", template: "2023_april_promo", param1: "Mark", param2: "FALL25", request_id: "order-77" };
+      const first = await json(await h.get(`${base}/sendTemplate`, call));
+      expect(first).toMatchObject({ ok: true });
+      await h.t.db.update(channelTemplates).set({ status: "DISABLED" }).where(eq(channelTemplates.channelId, ch.id));
+      const again = await h.get(`${base}/sendTemplate`, call);
+      expect(again.status).toBe(200);
+      expect(await json(again)).toMatchObject({ ok: true, message_id: first.message_id });
+      // a new request is checked and refused
+      const fresh = await h.get(`${base}/sendTemplate`, { ...call, request_id: "order-78" });
+      expect(await json(fresh)).toMatchObject({ ok: false, error: "template_invalid" });
+      await h.runOutbox();
     });
 
     it("happy: param1, param2… and a JSON params array are the same call", async () => {
