@@ -28,6 +28,11 @@ export interface Capabilities {
    * is told `delivered` at once, never `read`.
    */
   deliveredWhenAccepted?: boolean;
+  /**
+   * The provider turns the CRM's BB-codes ([b], [url=…]) into its messenger's own formatting
+   * (Telegram HTML), so they reach it as typed; others get WhatsApp-style marks. Absent: false.
+   */
+  formatsBbcode?: boolean;
   /** pre-approved message templates: `templates()` lists them, `SendRequest.template` sends one (WhatsApp Cloud API) */
   templates?: boolean;
   /**

@@ -31,6 +31,8 @@ export const telegram: Provider<TelegramCredentials> = {
     deliveryStatus: true,
     readStatus: false,
     deliveredWhenAccepted: true,
+    // format.ts makes Telegram HTML of the CRM's BB-codes
+    formatsBbcode: true,
     messengers: ["telegram"],
     inbound: "webhook",
     // the client must press Start first; there is no phone lookup (channels-next.md 1 "Inbound payloads")

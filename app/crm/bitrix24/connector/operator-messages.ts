@@ -1,5 +1,5 @@
 import { and, eq, gt, or } from "drizzle-orm";
-import { type Channel, findChannel } from "../../../core/channels.js";
+import { type Channel, findChannel, providerOf } from "../../../core/channels.js";
 import { queueOutgoing } from "../../../core/messages/outgoing.js";
 import { queueTemplateCommand } from "../../../core/messages/template-command-send.js";
 import { parseTemplateCommand } from "../../../core/template-command.js";
@@ -83,7 +83,7 @@ async function isMirrorEcho(deps: AppDeps, portal: PortalRow, conversationId: st
  */
 function contentsOf(m: OperatorMessage, channel: Channel): OutgoingContent[] {
   const raw = m.message.text ?? "";
-  const text = channel.provider === "telegram" ? bbcodeForTelegramBot(raw) : bbcodeToMessenger(raw);
+  const text = providerOf(channel).capabilities.formatsBbcode ? bbcodeForTelegramBot(raw) : bbcodeToMessenger(raw);
   const files = (m.message.files ?? []).filter((f) => f.link && /^https?:\/\//i.test(f.link));
   return [
     ...(text !== "" ? [{ type: "text" as const, text }] : []),
