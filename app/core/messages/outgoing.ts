@@ -78,35 +78,38 @@ export async function upsertConversation(db: Db, channelId: string, peer: Peer, 
  * first message and sends nothing), then the job processor is woken. Phone-gateway channels get
  * no job: the phone itself fetches queued messages (api/gateway).
  */
+/** The row of an outgoing message as queued; a refused one (recordRefusedOutgoing) is this row, failed. */
+function outgoingRow(input: Omit<OutgoingInput, "extraJobs" | "dedupWindowMs">, conversationId: string, now: Date) {
+  const { content } = input;
+  const file: MessageFile | null =
+    content.type === "file" ? { url: content.url, ...(content.name ? { name: content.name } : {}), ...(content.mime ? { mime: content.mime } : {}) } : null;
+  return {
+    channelId: input.channel.id,
+    conversationId,
+    direction: "out" as const,
+    origin: input.origin,
+    peer: peerKey(input.peer),
+    body: content.type === "text" ? content.text : (content.caption ?? null),
+    file,
+    template: input.template ?? null,
+    crmMessageId: input.crmMessageId ?? null,
+    sendToImol: input.sendToImol ?? false,
+    status: "queued" as const,
+    statusHistory: [{ status: "queued" as const, at: now.toISOString() }],
+    dedupKey: input.dedupKey,
+    createdAt: now,
+    updatedAt: now,
+  } satisfies typeof messages.$inferInsert;
+}
+
 export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promise<{ message: Message; created: boolean }> {
   const now = deps.clock.now();
   const provider = providerOf(input.channel);
   const pulledByPhone = provider.capabilities.inbound === "gateway";
-  const file: MessageFile | null =
-    input.content.type === "file"
-      ? { url: input.content.url, ...(input.content.name ? { name: input.content.name } : {}), ...(input.content.mime ? { mime: input.content.mime } : {}) }
-      : null;
-  const body = input.content.type === "text" ? input.content.text : (input.content.caption ?? null);
 
   const result = await deps.db.transaction(async (tx) => {
     const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
-    const row = {
-      channelId: input.channel.id,
-      conversationId,
-      direction: "out" as const,
-      origin: input.origin,
-      peer: peerKey(input.peer),
-      body,
-      file,
-      template: input.template ?? null,
-      crmMessageId: input.crmMessageId ?? null,
-      sendToImol: input.sendToImol ?? false,
-      status: "queued" as const,
-      statusHistory: [{ status: "queued", at: now.toISOString() }],
-      dedupKey: input.dedupKey,
-      createdAt: now,
-      updatedAt: now,
-    } satisfies typeof messages.$inferInsert;
+    const row = outgoingRow(input, conversationId, now);
     let [inserted] = await tx.insert(messages).values(row).onConflictDoNothing({ target: messages.dedupKey }).returning();
     // A concurrent repeat may retire the key under us: look again (each statement sees the latest commit).
     for (let attempt = 0; !inserted && attempt < 3; attempt++) {
@@ -155,29 +158,17 @@ export async function recordRefusedOutgoing(
   failure: { code: string; reason: string },
 ): Promise<{ message: Message; created: boolean }> {
   const now = deps.clock.now();
-  const body = input.content.type === "text" ? input.content.text : (input.content.caption ?? null);
   const result = await deps.db.transaction(async (tx) => {
     const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
+    const queued = outgoingRow(input, conversationId, now);
     const [inserted] = await tx
       .insert(messages)
       .values({
-        channelId: input.channel.id,
-        conversationId,
-        direction: "out",
-        origin: input.origin,
-        peer: peerKey(input.peer),
-        body,
-        crmMessageId: input.crmMessageId ?? null,
+        ...queued,
         status: "failed",
-        statusHistory: [
-          { status: "queued", at: now.toISOString() },
-          { status: "failed", at: now.toISOString(), reason: failure.reason },
-        ],
+        statusHistory: [...queued.statusHistory, { status: "failed", at: now.toISOString(), reason: failure.reason }],
         errorCode: failure.code,
         errorMessage: failure.reason,
-        dedupKey: input.dedupKey,
-        createdAt: now,
-        updatedAt: now,
       })
       .onConflictDoNothing({ target: messages.dedupKey })
       .returning();
