@@ -135,10 +135,13 @@ export async function deriveChannelSecret(hookSecret: string, purpose: string): 
 /** The URL the provider must call for this channel (shown to admins, given to providers that take it per send). */
 export async function channelHookUrl(deps: Pick<AppDeps, "keyring" | "config">, channel: Channel): Promise<string | undefined> {
   const secret = await hookSecretOf(deps.keyring, channel);
-  if (!secret) return undefined;
+  return secret ? hookUrlOf(deps.config, channel, secret) : undefined;
+}
+
+function hookUrlOf(config: Pick<AppDeps["config"], "PUBLIC_URL">, channel: Channel, secret: string): string {
   // the phone gateway is not called by a provider: the phone itself uses /gateway/<secret>/<next|result|...>
-  if (providerOf(channel).capabilities.inbound === "gateway") return `${deps.config.PUBLIC_URL}/gateway/${secret}`;
-  return `${deps.config.PUBLIC_URL}/hooks/${channel.provider}/${secret}`;
+  if (providerOf(channel).capabilities.inbound === "gateway") return `${config.PUBLIC_URL}/gateway/${secret}`;
+  return `${config.PUBLIC_URL}/hooks/${channel.provider}/${secret}`;
 }
 
 /** Per-channel caches (provider tokens, looked-up user ids) shared by the calls of one process. */
@@ -154,12 +157,13 @@ export async function providerContext(deps: ProviderDeps, channel: Channel): Pro
     cache = new Map();
     channelCaches.set(channel.id, cache);
   }
-  const hookUrl = await channelHookUrl(deps, channel);
+  // decrypted once per context: the hook URL and every channel secret derive from it
+  const hookSecret = await hookSecretOf(deps.keyring, channel);
+  const hookUrl = hookSecret ? hookUrlOf(deps.config, channel, hookSecret) : undefined;
   return {
     async channelSecret(purpose: string) {
-      const secret = await hookSecretOf(deps.keyring, channel);
-      if (!secret) throw new AppError("channel_not_connected", "the channel has no hook secret (it was retired)");
-      return deriveChannelSecret(secret, purpose);
+      if (!hookSecret) throw new AppError("channel_not_connected", "the channel has no hook secret (it was retired)");
+      return deriveChannelSecret(hookSecret, purpose);
     },
     channelId: channel.id,
     ...(hookUrl ? { hookUrl } : {}),
