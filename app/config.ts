@@ -83,6 +83,13 @@ export const configSchema = z.object({
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   SHUTDOWN_DEADLINE_MS: int(10_000, 0, 300_000),
+
+  /** bearer token of GET /metrics; unset, the route is off (404) */
+  METRICS_TOKEN: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+  /** maintenance deletes messages, re-hosted files and dead-lettered jobs older than these */
+  RETENTION_MESSAGES_DAYS: int(180, 1, 36_500),
+  RETENTION_FILES_DAYS: int(30, 1, 36_500),
+  RETENTION_DEAD_JOBS_DAYS: int(30, 1, 36_500),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -122,7 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>, runtime: Run
     for (const issue of result.error.issues) {
       const name = String(issue.path[0] ?? "environment");
       const got = input[name];
-      const shown = got === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? "" : ` (got "${got}")`;
+      const shown = got === undefined || /SECRET|KEY|TOKEN|DATABASE_URL/.test(name) ? "" : ` (got "${got}")`;
       problems.push(`${name}: ${issue.message}${shown}`);
     }
   }

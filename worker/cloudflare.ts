@@ -12,13 +12,17 @@ import { type Db, schema } from "../app/db/index.js";
 import { createApp } from "../app/index.js";
 import { buildRegistry, type JobDeps } from "../app/jobs.js";
 import { consumeJobBatch, dispatchWokenJobs, EagerWaker, type JobMessage } from "./cloudflare-jobs.js";
+import { workersMetrics } from "./cloudflare-metrics.js";
 import { R2FileStore } from "./r2-file-store.js";
+import { installAsyncRequestScope } from "./request-scope-als.js";
 
 /** The bindings of wrangler.toml; every other env entry is a string config variable. */
 export interface WorkerEnv {
   HYPERDRIVE?: Hyperdrive;
   JOBS: Queue<JobMessage>;
   FILES: R2Bucket;
+  /** optional Analytics Engine dataset for counters (cloudflare-metrics.ts); without it they go to the logs */
+  METRICS_DATASET?: unknown;
   [variable: string]: unknown;
 }
 
@@ -52,6 +56,7 @@ async function setUp(env: WorkerEnv): Promise<Isolate> {
   const config = loadConfig(strings, "workers");
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of configWarnings(config)) logger.warn(warning);
+  installAsyncRequestScope();
   return {
     config,
     jobs: bindings.data.JOBS,
@@ -62,6 +67,7 @@ async function setUp(env: WorkerEnv): Promise<Isolate> {
       keyring: await createKeyring(config.ENCRYPTION_KEY),
       logger,
       files: new R2FileStore(bindings.data.FILES),
+      metrics: workersMetrics(env.METRICS_DATASET),
     },
   };
 }
@@ -82,7 +88,7 @@ function isolateFor(env: WorkerEnv): Promise<Isolate> {
  * does the pooling. fetch_types is off because the type lookup costs a round trip per client.
  */
 function openDb(config: Config): { db: Db; close(): Promise<void> } {
-  const client = postgres(config.DATABASE_URL!, { max: 1, fetch_types: false, onnotice: () => {} });
+  const client = postgres(config.DATABASE_URL!, { max: 1, fetch_types: false, onnotice: () => {}, connect_timeout: 3 });
   return { db: drizzle({ client, schema }), close: () => client.end({ timeout: 5 }) };
 }
 
@@ -94,6 +100,7 @@ function jobRunner(isolate: Isolate, db: Db): () => Promise<number> {
       registry: buildRegistry({ ...base, db }),
       clock: base.clock,
       logger: base.logger,
+      metrics: base.metrics,
       batch: config.OUTBOX_BATCH,
       concurrency: config.OUTBOX_CONCURRENCY,
       leaseMs: config.OUTBOX_LEASE_MS,

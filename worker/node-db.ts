@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
 import { type Db, schema } from "../app/db/index.js";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../migrations");
@@ -19,18 +19,49 @@ export interface OpenDb {
 }
 
 /**
- * PostgreSQL through postgres.js when a URL is given, else PGlite embedded in `dataDir`
+ * PostgreSQL through node-postgres (pg) when a URL is given, else PGlite embedded in `dataDir`
  * (or in memory when dataDir is "memory://", for tests).
+ *
+ * Why pg and not postgres.js on Node: the fault suite (test/faults/database-outage.test.ts)
+ * cut the database's TCP connections mid-transaction, and postgres.js 3.4.9 then crashed the
+ * process (a deferred write on a connection whose socket it had already dropped: "Cannot read
+ * properties of null (reading 'write')" in connection.js nextWrite). pg's pool drops a broken
+ * client and dials a fresh one on the next query, with a connect timeout we set.
+ * Workers keep postgres.js (worker/cloudflare.ts): one short-lived connection per request
+ * through Hyperdrive, where that crash cannot take a process down.
  */
-export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number }): Promise<OpenDb> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir?: string;
+  poolSize?: number;
+  /** a pooled connection that failed between queries (the database restarted): logged, not fatal */
+  onConnectionError?: (err: Error) => void;
+}): Promise<OpenDb> {
   if (opts.url) {
-    const client = postgres(opts.url, { max: opts.poolSize ?? 10, onnotice: () => {} });
-    const db = drizzlePostgres({ client, schema });
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      // A database that is away must cost a request seconds, not hang it: requests then
+      // answer 503 database_unavailable quickly (core/database-errors.ts). Reconnecting has
+      // no backoff of its own: each query dials again, so recovery is immediate.
+      connectionTimeoutMillis: 1_500,
+      // a connection that stops answering mid-query (a dead host, no RST) fails instead of hanging
+      query_timeout: 20_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // Without a listener a connection's error is thrown as an uncaught exception: the pool
+    // listens to idle clients, and a checked-out client (between two statements of a
+    // transaction) needs one of its own. The failed client's next query rejects, and the pool
+    // discards it when it is released.
+    pool.on("error", () => {}); // the client's own listener below reports it
+    pool.on("connect", (client) => client.on("error", (err) => opts.onConnectionError?.(err)));
+    const db = drizzlePg({ client: pool, schema });
     return {
       db,
       driver: "postgres",
-      migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR }),
-      close: () => client.end({ timeout: 5 }),
+      migrate: () => migratePg(db, { migrationsFolder: MIGRATIONS_DIR }),
+      close: () => pool.end(),
     };
   }
   const dataDir = opts.dataDir ?? "./data";

@@ -5,6 +5,7 @@ import { ConfigError, configWarnings, loadConfig } from "../app/config.js";
 import { systemClock } from "../app/core/clock.js";
 import { createLogger } from "../app/core/logger.js";
 import { scheduleMaintenance } from "../app/core/maintenance.js";
+import { MemoryMetrics } from "../app/core/metrics.js";
 import { OutboxPump } from "../app/core/outbox/pump.js";
 import { createKeyring } from "../app/core/secrets.js";
 import type { Db } from "../app/db/index.js";
@@ -14,6 +15,7 @@ import { DiskFileStore } from "./disk-file-store.js";
 import { openDatabase } from "./node-db.js";
 import { guardedFetch } from "./node-fetch.js";
 import { ensureLocalEncryptionKey } from "./node-key.js";
+import { installAsyncRequestScope } from "./request-scope-als.js";
 
 export interface RunningNode {
   url: string;
@@ -44,8 +46,13 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const config = loadConfig(fullEnv, "node");
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of configWarnings(config)) logger.warn(warning);
+  installAsyncRequestScope();
 
-  const database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const database = await openDatabase(
+    config.DATABASE_URL
+      ? { url: config.DATABASE_URL, onConnectionError: (err) => logger.warn("database connection lost", { error: err.message }) }
+      : { dataDir: config.DATA_DIR },
+  );
   try {
     await database.migrate();
   } catch (err) {
@@ -61,18 +68,20 @@ export async function startNode(env: Record<string, string | undefined> = proces
     keyring: await createKeyring(config.ENCRYPTION_KEY),
     logger,
     files: new DiskFileStore(join(config.DATA_DIR, "files")),
+    metrics: new MemoryMetrics(),
   };
   const pump = new OutboxPump({
     db: database.db,
     registry: buildRegistry(base),
     clock: systemClock,
     logger,
+    metrics: base.metrics,
     pollMs: config.OUTBOX_POLL_MS,
     batch: config.OUTBOX_BATCH,
     concurrency: config.OUTBOX_CONCURRENCY,
     leaseMs: config.OUTBOX_LEASE_MS,
   });
-  const app = createApp({ ...base, queue: pump });
+  const app = createApp({ ...base, queue: pump, pumpHeartbeat: () => pump.lastTickAt });
 
   const server = serve({ fetch: app.fetch, port: config.PORT });
   let port: number;

@@ -99,11 +99,23 @@ export async function findChannel(db: Db, id: string): Promise<Channel | undefin
 
 /** The channel a provider webhook URL belongs to, by the hash of the secret in its path. */
 export async function findChannelByHookSecret(db: Db, provider: string, secret: string): Promise<Channel | undefined> {
+  // the name comes from the URL: one we do not know (or that PostgreSQL cannot hold, like a NUL) names no channel
+  if (!getProvider(provider)) return undefined;
   const [row] = await db
     .select()
     .from(channels)
     .where(and(eq(channels.hookSecretHash, await hashToken(secret)), eq(channels.provider, provider), isNull(channels.deletedAt)));
   return row;
+}
+
+/**
+ * The channel of a /hooks/<provider>/<secret> URL. A phone-gateway channel's secret is the token
+ * of its /gateway/<secret>/* URLs (channelHookUrl), never a webhook URL: under /hooks it names
+ * nothing, as an unknown secret does (its provider has no webhooks to parse).
+ */
+export async function findChannelOfProviderHook(db: Db, provider: string, secret: string): Promise<Channel | undefined> {
+  if (getProvider(provider)?.capabilities.inbound === "gateway") return undefined;
+  return findChannelByHookSecret(db, provider, secret);
 }
 
 export async function channelCredentials(keyring: Keyring, channel: Channel): Promise<unknown> {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isDatabaseUnavailable } from "./database-errors.js";
 
 /** Every error code the HTTP APIs can answer with; listed once, mapped to a status once. */
 export const ERROR_STATUS = {
@@ -30,6 +31,8 @@ export const ERROR_STATUS = {
   // 422, not 413: the request is small, it is the linked file that is too large
   file_too_large: 422,
   unavailable: 503,
+  /** the database cannot be reached right now: nothing was stored, retry after Retry-After */
+  database_unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -58,9 +61,28 @@ export interface ErrorBody {
   field?: string;
 }
 
+/** How long a caller should wait when the database is away: a restart or failover takes seconds. */
+const DATABASE_RETRY_AFTER_MS = 5_000;
+
+/**
+ * An error that is not ours, turned into the AppError it means: a database that cannot be
+ * reached is a 503 with Retry-After (providers and integrators retry), anything else stays
+ * unknown (500, logged by the caller).
+ */
+export function knownError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new AppError("database_unavailable", "The database cannot be reached right now; nothing was stored: retry shortly", {
+      retryAfterMs: DATABASE_RETRY_AFTER_MS,
+    });
+  }
+  return undefined;
+}
+
 /** Turns anything thrown into the public JSON error shape; internals never leave the process. */
-export function errorResponse(c: Context, err: unknown, requestId?: string): Response {
-  if (err instanceof AppError) {
+export function errorResponse(c: Context, thrown: unknown, requestId?: string): Response {
+  const err = knownError(thrown);
+  if (err) {
     const body: ErrorBody = { ok: false, error: err.code, message: err.message };
     if (err.details?.field) body.field = err.details.field;
     if (requestId) body.request_id = requestId;

@@ -59,6 +59,9 @@ export function registerCrmDispatch(
   };
   registry.register(CRM_DELIVER_JOB, {
     schema: messageJob,
+    // paced per conversation (core/messages/inbound.ts): a message the CRM refused for now
+    // is retried before the client's later ones go
+    ordered: true,
     handle: ({ messageId }) => route(CRM_DELIVER_JOB, messageId, (h) => h.deliverIncoming(messageId)),
   });
   registry.register(CRM_STATUS_JOB, {

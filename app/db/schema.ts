@@ -268,6 +268,8 @@ export const outboxJobs = pgTable(
     leaseToken: uuid("lease_token"),
     leaseUntil: ts("lease_until"),
     lastError: text("last_error"),
+    /** the HTTP request that created the job (X-Request-Id), so its log lines can be followed across both */
+    requestId: text("request_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     finishedAt: ts("finished_at"),

@@ -158,6 +158,10 @@ export type ProviderEvent =
   | {
       type: "status";
       eventId: string;
+      /**
+       * Names our sent message as send() returned it, or, when the status lacks a part of that
+       * id (a Green-API status without `chatId`), only its end, made with `providerIdEndingWith`
+       */
       providerMessageId: string;
       status: DeliveryStatus;
       reason?: string;
@@ -166,6 +170,19 @@ export type ProviderEvent =
       at: Date;
     }
   | { type: "channel_state"; eventId: string; state: ChannelState; detail?: string; at: Date };
+
+/** Marks a status's providerMessageId that gives only the end of the stored id (providerIdEndingWith). */
+export const ID_ENDING_MARK = "*";
+
+/**
+ * A status names a message by the end of its provider id when a part of the id is missing from
+ * the payload: Green-API ids are `chatId_idMessage`, and a status without `chatId` still names
+ * `idMessage`, unique enough within the channel. The message is then found among the channel's
+ * sent messages whose provider id ends with `tail` (record-status.ts findByProviderId).
+ */
+export function providerIdEndingWith(tail: string): string {
+  return `${ID_ENDING_MARK}${tail}`;
+}
 
 /** What a provider receives for one call: its channel and the runtime's services. */
 export interface ProviderContext<C> {
@@ -280,7 +297,8 @@ export class ProviderRetryableError extends RetryableError {
     message: string,
     delayMs?: number,
   ) {
-    super(message, delayMs);
+    // throttling is about the channel's number: the whole channel waits, not only this message
+    super(message, delayMs, code === "rate_limited");
   }
 }
 

@@ -1,9 +1,9 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { Hono } from "hono";
-import { findChannelByHookSecret, providerContext, providerOf } from "../../core/channels.js";
+import { findChannelOfProviderHook, providerContext, providerOf } from "../../core/channels.js";
 import { AppError } from "../../core/errors.js";
 import { recordProviderEvents } from "../../core/messages/inbound.js";
-import { webhookQuarantine } from "../../db/schema.js";
+import { storeQuarantinedHook } from "../../core/quarantine.js";
 import type { AppEnv } from "../../deps.js";
 import { ProviderPermanentError, WebhookPayloadError } from "../../providers/types.js";
 
@@ -26,7 +26,7 @@ export const providerHooks = new Hono<AppEnv>()
    */
   .get("/hooks/:provider/:secret", async (c) => {
     const deps = c.var.deps;
-    const channel = await findChannelByHookSecret(deps.db, c.req.param("provider"), c.req.param("secret"));
+    const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"));
     if (!channel) throw new AppError("unauthorized", "unknown webhook URL");
     const provider = providerOf(channel);
     if (!provider.verifyWebhook) throw new AppError("not_found", "this provider's webhooks are POSTed");
@@ -38,7 +38,7 @@ export const providerHooks = new Hono<AppEnv>()
   })
   .post("/hooks/:provider/:secret", async (c) => {
   const deps = c.var.deps;
-  const channel = await findChannelByHookSecret(deps.db, c.req.param("provider"), c.req.param("secret"));
+  const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"));
   if (!channel) throw new AppError("unauthorized", "unknown webhook URL");
 
   const body = await c.req.text();
@@ -58,12 +58,12 @@ export const providerHooks = new Hono<AppEnv>()
       throw new AppError("unauthorized", "webhook signature does not match");
     }
     if (!(err instanceof WebhookPayloadError)) throw err;
-    await deps.db.insert(webhookQuarantine).values({
+    await storeQuarantinedHook(deps.db, {
       channelId: channel.id,
       provider: channel.provider,
       contentType: c.req.header("content-type") ?? null,
       body,
-      error: err.message.slice(0, 2000),
+      error: err.message,
     });
     deps.logger.warn("webhook quarantined", { channel: channel.id, provider: channel.provider, error: err.message });
     return c.json({ ok: true, quarantined: true });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { isDatabaseUnavailable } from "../../core/database-errors.js";
 import { AppError, errorResponse } from "../../core/errors.js";
 import { lookupWebhookToken } from "../../core/webhook-tokens.js";
 import type { AppEnv } from "../../deps.js";
@@ -38,7 +39,9 @@ export const webhookApi = new Hono<AppEnv>()
   });
 
 webhookApi.onError((err, c) => {
-  if (!(err instanceof AppError)) {
+  if (isDatabaseUnavailable(err)) {
+    c.var.deps.logger.warn("request refused: database unavailable", { path: redact(c.req.path), error: err instanceof Error ? err.message : String(err) });
+  } else if (!(err instanceof AppError)) {
     c.var.deps.logger.error("unhandled error", {
       request_id: c.var.requestId,
       path: redact(c.req.path),

@@ -200,6 +200,10 @@ export const ERROR_DOCS: Array<{ code: ErrorCode; when: string }> = [
   { code: "file_too_large", when: `The file is larger than ${MAX_REMOTE_FILE_BYTES / 1024 / 1024} MB.` },
   { code: "unsupported", when: "The channel's provider cannot do this (e.g. checkPhone)." },
   { code: "unavailable", when: "The provider did not answer; retry later." },
+  {
+    code: "database_unavailable",
+    when: "Our database cannot be reached for a moment (a restart or failover): nothing was stored; retry after the Retry-After header's seconds.",
+  },
   { code: "not_found", when: "No such message for this channel and recipient, or no such method." },
   { code: "internal", when: "Our fault; the request_id helps support find it." },
 ];

@@ -74,7 +74,11 @@ async function findIncoming(deps: AppDeps, channelId: string, providerMessageId:
  */
 export async function recordProviderEvents(deps: AppDeps, channel: Channel, events: ProviderEvent[]): Promise<RecordResult> {
   const result: RecordResult = { stored: 0, duplicates: 0, statuses: 0, jobIds: [] };
-  const now = deps.clock.now();
+  const received = deps.clock.now().getTime();
+  // Rows of one webhook (a batch of messages, a message with several files) get times a
+  // millisecond apart in the order given: a conversation's CRM deliveries go oldest first, and
+  // equal times would leave their order to chance.
+  let rowSerial = 0;
   const [binding] = await deps.db
     .select({ id: lineBindings.id })
     .from(lineBindings)
@@ -96,6 +100,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
         })),
       ];
       for (const row of rows) {
+        const now = new Date(received + rowSerial++);
         const jobId = await deps.db.transaction(async (tx) => {
           const conversationId = await upsertConversation(tx, channel.id, event.peer, now, {
             ...(event.fromOwner ? {} : { inboundAt: event.at }),
@@ -129,6 +134,8 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
               kind: CRM_DELIVER_JOB,
               payload: { messageId: inserted.id },
               dedupKey: `${CRM_DELIVER_JOB}:${inserted.id}`,
+              // one at a time per conversation and in the order written (an ordered job kind)
+              pace: { key: `conversation:${conversationId}`, minIntervalMs: 0, jitterMs: 0 },
               maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
             },
             now,
@@ -167,7 +174,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
     } else {
       await deps.db
         .update(channels)
-        .set({ state: event.state, stateCheckedAt: event.at, updatedAt: now })
+        .set({ state: event.state, stateCheckedAt: event.at, updatedAt: new Date(received) })
         .where(eq(channels.id, channel.id));
     }
   }

@@ -1,8 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/index.js";
 import { messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
+import { ID_ENDING_MARK } from "../../providers/types.js";
 import { enqueueJob } from "../outbox/enqueue.js";
 import type { JobRegistry } from "../outbox/registry.js";
 import { RetryableError } from "../outbox/types.js";
@@ -44,7 +45,29 @@ export async function recordStatus(
   });
 }
 
+/**
+ * The channel's message a status names. A status that names only the end of the provider id
+ * (providerIdEndingWith: a Green-API status without `chatId`) matches the channel's sent messages
+ * whose id ends so; two such messages are ambiguous and match none (the status is then deferred
+ * and given up visibly rather than applied to a guess).
+ */
 export async function findByProviderId(db: Db, channelId: string, providerMessageId: string): Promise<Message | undefined> {
+  if (providerMessageId.startsWith(ID_ENDING_MARK)) {
+    const tail = providerMessageId.slice(ID_ENDING_MARK.length);
+    if (tail.length === 0) return undefined;
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.channelId, channelId),
+          eq(messages.direction, "out"),
+          sql`right(${messages.providerMessageId}, ${tail.length}) = ${tail}`,
+        ),
+      )
+      .limit(2);
+    return rows.length === 1 ? rows[0] : undefined;
+  }
   const [row] = await db
     .select()
     .from(messages)

@@ -4,8 +4,10 @@ import { messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { MessageTemplate, OutgoingContent, SendProgress } from "../../providers/types.js";
 import { findChannel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
+import { isDatabaseUnavailable, retryWhileDatabaseAway } from "../database-errors.js";
+import { type Metrics, metricsOf } from "../metrics.js";
 import type { JobRegistry } from "../outbox/registry.js";
-import { PermanentError } from "../outbox/types.js";
+import { PermanentError, RetryableError } from "../outbox/types.js";
 import { peerFromKey } from "../peer.js";
 import { lastInboundAt, windowClosedText, windowHoursOf, windowOpen } from "../service-window.js";
 import { SEND_JOB } from "./outgoing.js";
@@ -41,16 +43,19 @@ function templateOf(message: Message): MessageTemplate | undefined {
 }
 
 const PROGRESS_WRITE_TRIES = 3;
+/** how long before the job's lease ends the send stops waiting for the database */
+const LEASE_MARGIN_MS = 2_000;
 const PROGRESS_RETRY_MS = 250;
 
 /**
  * The message's durable send progress (SendRequest.progress): each part is written to the row
  * as soon as the provider took it. The send job holds the message's lease, so it is the only
- * writer while it runs. A part the provider took but the row could not record (after a few
- * tries) ends the send for good: a retry would send that part again, and a partial message is
- * better shown as failed than the client getting a part twice.
+ * writer while it runs. While the database is away the write is tried again until `deadline`
+ * (the job's lease); a part the provider took but the row could not record after that (or
+ * after a few tries of any other error) ends the send for good: a retry would send that part
+ * again, and a partial message is better shown as failed than the client getting a part twice.
  */
-export function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message): SendProgress {
+export function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message, deadline?: number): SendProgress {
   const parts: Array<string | null> = [...(message.sendProgress ?? [])];
   return {
     parts,
@@ -62,17 +67,32 @@ export function sendProgressOf(deps: Pick<AppDeps, "db">, message: Message): Sen
           await deps.db.update(messages).set({ sendProgress: [...parts] }).where(eq(messages.id, message.id));
           return;
         } catch (err) {
-          if (attempt >= PROGRESS_WRITE_TRIES) {
+          const waitForDatabase = deadline !== undefined && isDatabaseUnavailable(err) && Date.now() + PROGRESS_RETRY_MS * attempt < deadline;
+          if (attempt >= PROGRESS_WRITE_TRIES && !waitForDatabase) {
             throw new PermanentError(
               `part ${index + 1} was sent but could not be recorded (${err instanceof Error ? err.message : String(err)}); not retried, so no part goes twice`,
               "progress_unsaved",
             );
           }
-          await new Promise((resolve) => setTimeout(resolve, PROGRESS_RETRY_MS * attempt));
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, PROGRESS_RETRY_MS * attempt)));
         }
       }
     },
   };
+}
+
+/** chatbridge_provider_calls_total: every hand-over of a message to a provider, with the typed error's code when it fails. */
+async function countedSend<T>(metrics: Metrics, provider: string, send: () => Promise<T>): Promise<T> {
+  try {
+    const result = await send();
+    metrics.inc("chatbridge_provider_calls_total", { provider, outcome: "ok", code: "" });
+    return result;
+  } catch (err) {
+    // provider errors carry a code from a fixed list (ProviderErrorCode), so the label stays small
+    const code = err instanceof Error && "code" in err && typeof err.code === "string" && err.code ? err.code : "unknown";
+    metrics.inc("chatbridge_provider_calls_total", { provider, outcome: err instanceof RetryableError ? "retry" : "failed", code });
+    throw err;
+  }
 }
 
 async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Message | undefined> {
@@ -85,10 +105,13 @@ async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Messa
  * are typed, so the outbox retries what can succeed; a permanent one (no messenger, banned,
  * bad credentials) marks the message failed with its code at once.
  */
-export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick<AppDeps, "db">): void {
+export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick<AppDeps, "db" | "metrics">): void {
   registry.register(SEND_JOB, {
     schema: payload,
-    async handle({ messageId }) {
+    async handle({ messageId }, job) {
+      // writes after the provider took the message wait for an absent database up to here:
+      // past the lease another process may take the job, and the wait would be for nothing
+      const recordDeadline = (job.job.leaseUntil?.getTime() ?? Date.now() + 10_000) - LEASE_MARGIN_MS;
       const message = await loadMessage(deps, messageId);
       if (!message) throw new PermanentError(`message ${messageId} no longer exists`);
       // Already handed over (a retry after the provider accepted but before the job was
@@ -106,15 +129,21 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
           throw new PermanentError(windowClosedText(hours), "template_required");
         }
         const ctx = await providerContext(deps, channel);
-        const result = await provider.send(ctx, {
-          to,
-          content: contentOf(message),
-          messageId: message.id,
-          progress: sendProgressOf(deps, message),
-          ...(template ? { template } : {}),
-        });
+        const result = await countedSend(metricsOf(deps), channel.provider, () =>
+          provider.send(ctx, {
+            to,
+            content: contentOf(message),
+            messageId: message.id,
+            progress: sendProgressOf(deps, message, recordDeadline),
+            ...(template ? { template } : {}),
+          }),
+        );
         const status = provider.capabilities.deliveredWhenAccepted ? "delivered" : "sent";
-        await recordStatus(deps, message, { status, at: deps.clock.now(), providerMessageId: result.providerMessageId });
+        const sentAt = deps.clock.now();
+        await retryWhileDatabaseAway(
+          () => recordStatus(deps, message, { status, at: sentAt, providerMessageId: result.providerMessageId }),
+          recordDeadline,
+        );
       } catch (err) {
         if (err instanceof PermanentError) {
           await recordStatus(deps, message, {

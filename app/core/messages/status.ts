@@ -27,6 +27,22 @@ export interface StatusChange {
 }
 
 /**
+ * The time a status is recorded at: the provider's time, but never before the message was
+ * created nor before the status it follows. A provider whose clock is behind ours (or a
+ * status dated by the provider's send time while we queued the message later) would otherwise
+ * put `sent` before `queued`, and any list sorted by time would show the history backwards.
+ * The history is an ordered list of transitions, each after the previous one.
+ */
+export function historyTime(message: Pick<Message, "createdAt" | "statusHistory">, providerAt: Date): Date {
+  let floor = message.createdAt.getTime();
+  const last = message.statusHistory.at(-1);
+  const lastAt = last ? Date.parse(last.at) : Number.NaN;
+  if (!Number.isNaN(lastAt) && lastAt > floor) floor = lastAt;
+  const at = providerAt.getTime();
+  return Number.isNaN(at) || at < floor ? new Date(floor) : providerAt;
+}
+
+/**
  * Applies a status to a message if it advances it; returns the updated row, or undefined when
  * it did not. Reports for one message race (read and delivered webhooks arrive together), so
  * the write only lands on the row as it was read (same status, same history length), and a lost
@@ -36,14 +52,15 @@ export async function applyStatus(db: Db, message: Message, change: StatusChange
   let current: Message | undefined = message;
   for (let attempt = 0; attempt < 10 && current; attempt++) {
     if (!advances(current.status, change.status)) return undefined;
-    const entry: StatusEntry = { status: change.status, at: change.at.toISOString() };
+    const at = historyTime(current, change.at);
+    const entry: StatusEntry = { status: change.status, at: at.toISOString() };
     if (change.reason) entry.reason = change.reason;
     const [row] = await db
       .update(messages)
       .set({
         status: change.status,
         statusHistory: [...current.statusHistory, entry],
-        updatedAt: change.at,
+        updatedAt: at,
         ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
         ...(change.status === "failed"
           ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }

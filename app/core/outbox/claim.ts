@@ -77,7 +77,8 @@ export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
         .select({ id: outboxJobs.id })
         .from(outboxJobs)
         .where(and(eq(outboxJobs.paceKey, slot.key), dueJobs(now)))
-        .orderBy(asc(outboxJobs.runAt), asc(outboxJobs.createdAt))
+        // oldest first among the due: after a hold the throttled message goes before the later ones
+        .orderBy(asc(outboxJobs.createdAt), asc(outboxJobs.runAt))
         .limit(1)
         .for("update", { skipLocked: true });
       if (!next) continue;
@@ -94,12 +95,20 @@ export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
   });
 }
 
-/** Frees the job's pace slot so the channel's next job may go once its interval has passed. */
-async function freeSlot(db: Db, job: Job): Promise<void> {
+/**
+ * Frees the job's pace slot so the channel's next job may go once its interval has passed, or
+ * not before `holdUntil` (the provider throttled the channel): the hold lives on the shared
+ * slot row, so every process's claim honours it.
+ */
+async function freeSlot(db: Db, job: Job, holdUntil?: Date): Promise<void> {
   if (!job.paceKey) return;
   await db
     .update(paceSlots)
-    .set({ busyJobId: null, busyUntil: null })
+    .set({
+      busyJobId: null,
+      busyUntil: null,
+      ...(holdUntil ? { nextAt: sql`greatest(${paceSlots.nextAt}, ${holdUntil.toISOString()}::timestamptz)` } : {}),
+    })
     .where(and(eq(paceSlots.key, job.paceKey), eq(paceSlots.busyJobId, job.id)));
 }
 
@@ -114,7 +123,7 @@ type JobUpdate = PgUpdateSetSource<typeof outboxJobs>;
  * Applies a final or retry update if this caller still holds the lease, and frees the pace
  * slot with it. Unpaced jobs need one statement, so they skip the transaction.
  */
-async function finish(db: Db, job: Job, set: JobUpdate): Promise<boolean> {
+async function finish(db: Db, job: Job, set: JobUpdate, holdUntil?: Date): Promise<boolean> {
   const apply = async (q: Db) => {
     const rows = await q
       .update(outboxJobs)
@@ -123,7 +132,7 @@ async function finish(db: Db, job: Job, set: JobUpdate): Promise<boolean> {
       .returning({ id: outboxJobs.id });
     // a stale holder must not free the slot its job's new holder now occupies
     if (rows.length === 0) return false;
-    await freeSlot(q, job);
+    await freeSlot(q, job, holdUntil);
     return true;
   };
   return job.paceKey ? db.transaction(apply) : apply(db);
@@ -134,9 +143,19 @@ export function completeJob(db: Db, job: Job, now: Date): Promise<boolean> {
   return finish(db, job, { status: "done", lastError: null, updatedAt: now, finishedAt: now });
 }
 
-/** Schedules another attempt at `runAt`, keeping the error. */
-export function retryJobLater(db: Db, job: Job, error: string, runAt: Date, now: Date): Promise<boolean> {
-  return finish(db, job, { status: "pending", runAt, lastError: error, updatedAt: now });
+/**
+ * Schedules another attempt at `runAt`, keeping the error. With `holdPace` no other job of the
+ * same pace key (channel) is claimed before `runAt` either.
+ */
+export function retryJobLater(
+  db: Db,
+  job: Job,
+  error: string,
+  runAt: Date,
+  now: Date,
+  opts: { holdPace?: boolean } = {},
+): Promise<boolean> {
+  return finish(db, job, { status: "pending", runAt, lastError: error, updatedAt: now }, opts.holdPace ? runAt : undefined);
 }
 
 /** Moves a job to the dead letter with its last error; it stays visible and can be retried by an admin. */

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/index.js";
 import { outboxJobs, paceSlots } from "../../db/schema.js";
+import { currentRequestId } from "../request-scope.js";
 import type { Job, PaceSpec } from "./types.js";
 
 export interface EnqueueInput {
@@ -11,6 +12,8 @@ export interface EnqueueInput {
   pace?: PaceSpec;
   runAt?: Date;
   maxAttempts: number;
+  /** the request behind the job; by default the one whose scope this runs in (core/request-scope.ts) */
+  requestId?: string;
 }
 
 export interface Enqueued {
@@ -48,6 +51,7 @@ export async function enqueueJob(db: Db, input: EnqueueInput, now: Date): Promis
       dedupKey: input.dedupKey ?? null,
       paceKey: input.pace?.key ?? null,
       maxAttempts: input.maxAttempts,
+      requestId: input.requestId ?? currentRequestId() ?? null,
       runAt: input.runAt ?? now,
       createdAt: now,
       updatedAt: now,

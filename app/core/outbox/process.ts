@@ -76,7 +76,8 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
         ? err.delayMs
         : backoffDelay(job.attempts, deps.backoff ?? defaultBackoff, deps.random);
     const now = clock.now();
-    const ok = await retryJobLater(db, job, error, new Date(now.getTime() + delay), now);
+    const holdPace = (err instanceof RetryableError && err.holdsPace) || handler.ordered === true;
+    const ok = await retryJobLater(db, job, error, new Date(now.getTime() + delay), now, { holdPace });
     if (ok) logger.info("job will be retried", { job: job.id, kind: job.kind, attempt: job.attempts, delay, error });
     return ok ? "retry" : "lost";
   }

@@ -1,10 +1,14 @@
 import type { Clock } from "../clock.js";
+import { withFields } from "../logger.js";
+import { type Metrics, metricsOf } from "../metrics.js";
+import { runInScope } from "../request-scope.js";
 import { claimJobs } from "./claim.js";
-import { type ProcessDeps, processJob } from "./process.js";
+import { type JobOutcome, type ProcessDeps, processJob } from "./process.js";
 import type { Job, JobWaker } from "./types.js";
 
 export interface PumpOptions extends ProcessDeps {
   clock: Clock;
+  metrics?: Metrics;
   pollMs: number;
   batch: number;
   concurrency: number;
@@ -23,6 +27,7 @@ export class OutboxPump implements JobWaker {
   private again = false;
   private running = false;
   private idleWaiters: Array<() => void> = [];
+  private lastTick: Date | undefined;
 
   constructor(private readonly opts: PumpOptions) {}
 
@@ -40,6 +45,11 @@ export class OutboxPump implements JobWaker {
 
   get inflightCount(): number {
     return this.inflight.size;
+  }
+
+  /** When the last tick finished, claim failed or not: a pump stuck on a hung query stops moving it (/health/ready). */
+  get lastTickAt(): Date | undefined {
+    return this.lastTick;
   }
 
   private schedule(ms: number): void {
@@ -69,6 +79,7 @@ export class OutboxPump implements JobWaker {
       this.opts.logger.error("outbox claim failed", { error: err instanceof Error ? err.message : String(err) });
     } finally {
       this.ticking = false;
+      this.lastTick = new Date();
     }
     if (claimed === 0 && this.inflight.size === 0) this.notifyIdle();
     // A full batch means more may be waiting; a wake during the tick means new work arrived.
@@ -78,7 +89,7 @@ export class OutboxPump implements JobWaker {
   }
 
   private run(job: Job): void {
-    const done = processJob(this.opts, job)
+    const done = runClaimedJob(this.opts, job)
       .then(() => undefined)
       .catch((err: unknown) => {
         // Recording the outcome failed (database away): the lease expires and the job is retried.
@@ -150,7 +161,18 @@ export async function processDue(opts: Omit<PumpOptions, "pollMs">, maxRounds = 
     });
     if (jobs.length === 0) break;
     total += jobs.length;
-    await Promise.all(jobs.map((job) => processJob(opts, job)));
+    await Promise.all(jobs.map((job) => runClaimedJob(opts, job)));
   }
   return total;
+}
+
+/**
+ * processJob with what operations need around it: the job's log lines carry its id and the
+ * request that created it, jobs it enqueues inherit that request id, and its outcome is counted.
+ */
+export async function runClaimedJob(opts: ProcessDeps & { metrics?: Metrics | undefined }, job: Job): Promise<JobOutcome> {
+  const ids = { job: job.id, ...(job.requestId ? { request_id: job.requestId } : {}) };
+  const outcome = await runInScope(ids, () => processJob({ ...opts, logger: withFields(opts.logger, ids) }, job));
+  metricsOf(opts).inc("chatbridge_jobs_total", { kind: job.kind, outcome });
+  return outcome;
 }

@@ -6,12 +6,18 @@ import type { Logger } from "../logger.js";
 
 export type Job = typeof outboxJobs.$inferSelect;
 
-/** The job may succeed later: retried with backoff, or after `delayMs` when the remote said so (429 Retry-After). */
+/**
+ * The job may succeed later: retried with backoff, or after `delayMs` when the remote said so
+ * (429 Retry-After). With `holdsPace` the refusal concerns the whole pace key (a provider that
+ * says "slow down" means the number, not one message): no job of that key is claimed before
+ * the retry time, in any process.
+ */
 export class RetryableError extends Error {
   override readonly name = "RetryableError";
   constructor(
     message: string,
     readonly delayMs?: number,
+    readonly holdsPace = false,
   ) {
     super(message);
   }
@@ -41,6 +47,12 @@ export interface JobHandler<S extends z.ZodType = z.ZodType> {
   handle(payload: z.output<S>, ctx: JobContext): Promise<void>;
   /** called once when the job goes to the dead letter, to show the failure to the origin */
   onDead?(payload: z.output<S>, error: string, ctx: JobContext): Promise<void>;
+  /**
+   * Jobs of this kind keep their pace key's order (a conversation's messages reach the CRM in
+   * the order written): a retry holds the key until it runs again, so later jobs wait behind
+   * it instead of overtaking it. Only a dead letter lets them pass.
+   */
+  ordered?: boolean;
 }
 
 export interface PaceSpec {

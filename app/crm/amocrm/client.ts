@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metricsOf } from "../../core/metrics.js";
 import { hitRateLimit, type RateLimit } from "../../core/rate-limit.js";
 import { assertAccountBaseUrl } from "./account-host.js";
 import type { AmoCrmDeps } from "./deps.js";
@@ -66,6 +67,14 @@ function retryAfterMs(res: Response): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(1000, at - Date.now());
 }
 
+/** chatbridge_crm_calls_total / chatbridge_crm_throttled_total for one answer of amoCRM or amojo (5.7, 2.10: 429). */
+export function countCrmAnswer(deps: Pick<AmoCrmDeps, "metrics">, crm: "amocrm" | "amojo", status: number): void {
+  const metrics = metricsOf(deps);
+  const outcome = status === 429 ? "throttled" : status >= 200 && status < 300 ? "ok" : "error";
+  metrics.inc("chatbridge_crm_calls_total", { crm, outcome });
+  if (outcome === "throttled") metrics.inc("chatbridge_crm_throttled_total", { crm });
+}
+
 /**
  * An account's REST API v4 (reference/amocrm.md 5): Bearer token, JSON both ways, 204 = nothing
  * (null). The token is refreshed ahead of expiry and once on a 401 (single flight, oauth.ts); a
@@ -101,6 +110,7 @@ export class AmoCrmClient {
     for (;;) {
       await this.takeTurn(auth.accountId);
       const res = await this.send(auth, method, url, body);
+      countCrmAnswer(this.deps, "amocrm", res.status);
       if (res.status === 401) {
         await res.body?.cancel();
         if (!refreshed) {
@@ -175,6 +185,7 @@ export class AmoCrmClient {
         redirect: "manual",
       });
     } catch (err) {
+      metricsOf(this.deps).inc("chatbridge_crm_calls_total", { crm: "amocrm", outcome: "network" });
       throw new AmoCrmRetryableError("network", `${method} ${url.pathname}: amoCRM unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

@@ -1,13 +1,21 @@
-import { singleFlight } from "../../core/single-flight.js";
-import { eq } from "drizzle-orm";
+import { metricsOf } from "../../core/metrics.js";
 import { z } from "zod";
 import type { Config } from "../../config.js";
-import { portals } from "../../db/schema.js";
+import { refreshTokensUnderLease } from "../../core/token-refresh-lease.js";
+import type { Db } from "../../db/index.js";
 import { assertAccountBaseUrl } from "./account-host.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { type AmoPlatform, type IntegrationKeys, integrationKeysOfAccount } from "./platform.js";
+import type { AmoPortalRow } from "./portal.js";
 import { AmoCrmError, AmoCrmReinstallNeededError, AmoCrmRetryableError } from "./errors.js";
-import { type AmoAuth, type AmoFreshTokens, decryptAmoAuth, lockAmoPortal, markAmoNeedsReinstall, storeAmoTokens } from "./tokens.js";
+import {
+  type AmoAuth,
+  type AmoFreshTokens,
+  decryptAmoAuth,
+  lockAmoPortal,
+  markAmoNeedsReinstall,
+  storeAmoTokens,
+} from "./tokens.js";
 
 /** reference/amocrm.md 1.4: the answer of both grants. */
 const tokenAnswerSchema = z.object({
@@ -87,63 +95,36 @@ export async function requestAmoTokens(
 
 /**
  * Gets the account a new pair when `staleAccessToken` was refused (401) or is about to expire.
- * Refresh tokens are single-use (1.1, 1.4 "serialize refreshes per account"; 6.2 pitfall 1), so
- * callers in this process share one promise, and instances take turns through a short lease on
- * the row. Each turn re-reads the row: if the stored access token is no longer the stale one,
- * someone else refreshed and that pair is used. Same design as bitrix24/oauth.ts.
+ * Refresh tokens are single-use (1.1, 1.4 "serialize refreshes per account"; 6.2 pitfall 1):
+ * core/token-refresh-lease.ts makes callers share one refresh, the row found by its id.
  */
 export function refreshAmoTokens(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<AmoAuth> {
-  return singleFlight(deps.db, `amocrm:${portalId}`, () => refreshUnderLease(deps, portalId, staleAccessToken));
-}
-
-/** Longer than one OAuth call may take, so a lease never ends while its holder still waits for the answer. */
-const REFRESH_LEASE_MS = 30_000;
-const LEASE_POLL_MS = 200;
-
-type LeaseOutcome = { kind: "done"; auth: AmoAuth } | { kind: "wait" } | { kind: "refresh"; current: AmoAuth };
-
-/** A short transaction: whoever sets the lease exchanges the token; nothing is held over the network. */
-async function takeRefreshLease(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<LeaseOutcome> {
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx): Promise<LeaseOutcome> => {
-    const row = await lockAmoPortal(tx, portalId);
-    if (!row) throw new AmoCrmReinstallNeededError("account_unknown", `amoCRM account ${portalId} is not installed`);
-    const current = await decryptAmoAuth(deps.keyring, row);
-    if (current.accessToken !== staleAccessToken) return { kind: "done", auth: current };
-    if (row.refreshLeaseUntil && row.refreshLeaseUntil.getTime() > now.getTime()) return { kind: "wait" };
-    await tx
-      .update(portals)
-      .set({ refreshLeaseUntil: new Date(now.getTime() + REFRESH_LEASE_MS) })
-      .where(eq(portals.id, row.id));
-    return { kind: "refresh", current };
+  return refreshTokensUnderLease({
+    db: deps.db,
+    clock: deps.clock,
+    flightKey: `amocrm:${portalId}`,
+    staleAccessToken,
+    lockRow: (tx) => lockInstalledAccount(tx, portalId),
+    readAuth: (row) => decryptAmoAuth(deps.keyring, row),
+    refresh: (current) => exchangeRefreshToken(deps, current),
+    store: (tx, row, fresh, now) => storeAmoTokens(tx, deps.keyring, row, fresh, now),
+    refreshFailed: (err, failed) => refreshFailed(deps, portalId, failed.current, err),
+    stillRefreshingElsewhere: () => new AmoCrmRetryableError("refresh_in_progress", "another instance is refreshing the account's tokens"),
   });
 }
 
-async function refreshUnderLease(deps: AmoCrmDeps, portalId: string, staleAccessToken: string): Promise<AmoAuth> {
-  const until = Date.now() + REFRESH_LEASE_MS;
-  for (;;) {
-    const lease = await takeRefreshLease(deps, portalId, staleAccessToken);
-    if (lease.kind === "done") return lease.auth;
-    if (lease.kind === "wait") {
-      if (Date.now() > until) throw new AmoCrmRetryableError("refresh_in_progress", "another instance is refreshing the account's tokens");
-      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
-      continue;
-    }
-    try {
-      const fresh = await exchangeRefreshToken(deps, lease.current);
-      return await deps.db.transaction(async (tx) => {
-        const row = await lockAmoPortal(tx, portalId);
-        if (!row) throw new AmoCrmReinstallNeededError("account_unknown", `amoCRM account ${portalId} is not installed`);
-        return storeAmoTokens(tx, deps.keyring, row, fresh, deps.clock.now());
-      });
-    } catch (err) {
-      await deps.db.update(portals).set({ refreshLeaseUntil: null }).where(eq(portals.id, portalId));
-      if (err instanceof AmoCrmReinstallNeededError) {
-        await markAmoNeedsReinstall(deps.db, portalId, deps.clock.now());
-        deps.logger.warn("amocrm: refresh token refused, account needs a reinstall", { account_id: lease.current.accountId, error: err.code });
-      }
-      throw err;
-    }
+async function lockInstalledAccount(tx: Db, portalId: string): Promise<AmoPortalRow> {
+  const row = await lockAmoPortal(tx, portalId);
+  if (!row) throw new AmoCrmReinstallNeededError("account_unknown", `amoCRM account ${portalId} is not installed`);
+  return row;
+}
+
+/** The one place an account's refresh fails (the lease is already released); a refused refresh token only a reinstall replaces. */
+async function refreshFailed(deps: AmoCrmDeps, portalId: string, current: AmoAuth, err: unknown): Promise<void> {
+  metricsOf(deps).inc("chatbridge_token_refresh_failures_total", { crm: "amocrm" });
+  if (err instanceof AmoCrmReinstallNeededError) {
+    await markAmoNeedsReinstall(deps.db, portalId, deps.clock.now());
+    deps.logger.warn("amocrm: refresh token refused, account needs a reinstall", { account_id: current.accountId, error: err.code });
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
+import { metricsOf } from "../../core/metrics.js";
 import { type BracketInput, encodeBracketForm } from "./bracket-form.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
 import { type Bitrix24Deps, refreshPortalTokens } from "./oauth.js";
@@ -88,6 +89,7 @@ export class Bitrix24Client {
     let waits = 0;
     for (;;) {
       const answer = await this.send(auth, method, params);
+      this.count(answer);
       if (answer.ok) {
         const parsed = schema.safeParse(answer.result);
         if (!parsed.success) {
@@ -157,6 +159,14 @@ export class Bitrix24Client {
     return { result: Object.fromEntries(result), errors: Object.fromEntries(errors) };
   }
 
+  /** chatbridge_crm_calls_total / chatbridge_crm_throttled_total (2.2: QUERY_LIMIT_EXCEEDED, or a bare 503). */
+  private count(answer: Answer): void {
+    const metrics = metricsOf(this.deps);
+    const throttled = !answer.ok && (LIMIT_ERRORS.has(answer.error) || answer.status === 503);
+    metrics.inc("chatbridge_crm_calls_total", { crm: "bitrix24", outcome: answer.ok ? "ok" : throttled ? "throttled" : "error" });
+    if (throttled) metrics.inc("chatbridge_crm_throttled_total", { crm: "bitrix24" });
+  }
+
   private async currentAuth(): Promise<PortalAuth> {
     if (this.auth) return this.auth;
     const row = await findPortal(this.deps.db, this.memberId);
@@ -172,7 +182,12 @@ export class Bitrix24Client {
     } catch (err) {
       throw new Bitrix24Error("invalid_endpoint", err instanceof AppError ? err.message : "unusable portal endpoint");
     }
-    return sendRestCall(this.deps.fetch, `${endpoint}${method}.json`, { ...params, auth: auth.accessToken }, this.opts.timeoutMs);
+    try {
+      return await sendRestCall(this.deps.fetch, `${endpoint}${method}.json`, { ...params, auth: auth.accessToken }, this.opts.timeoutMs);
+    } catch (err) {
+      metricsOf(this.deps).inc("chatbridge_crm_calls_total", { crm: "bitrix24", outcome: "network" });
+      throw err;
+    }
   }
 }
 

@@ -1,8 +1,8 @@
-import { singleFlight } from "../../core/single-flight.js";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
-import { eq } from "drizzle-orm";
-import { portals } from "../../db/schema.js";
+import { metricsOf } from "../../core/metrics.js";
+import { refreshTokensUnderLease } from "../../core/token-refresh-lease.js";
+import type { Db } from "../../db/index.js";
 import type { AppDeps } from "../../deps.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
 import {
@@ -12,10 +12,11 @@ import {
   lockPortal,
   markNeedsReinstall,
   type PortalAuth,
+  type PortalRow,
   storeFreshTokens,
 } from "./portal-auth.js";
 
-export type Bitrix24Deps = Pick<AppDeps, "db" | "keyring" | "config" | "fetch" | "clock" | "logger">;
+export type Bitrix24Deps = Pick<AppDeps, "db" | "keyring" | "config" | "fetch" | "clock" | "logger" | "metrics">;
 
 /** reference/bitrix24.md 2.1: the answer of `GET /oauth/token/?grant_type=refresh_token...`. */
 const refreshAnswerSchema = z.object({
@@ -33,68 +34,36 @@ const ACCESS_TOKEN_LIFETIME_S = 3600;
 
 /**
  * Gets the portal a new token pair after `rejectedAccessToken` met `expired_token`.
- * Refresh tokens are single-use (reference/bitrix24.md 2.1: "serialize refresh per member_id"),
- * so callers in this process share one promise, and instances take turns through a short lease
- * on the portal row (takeRefreshLease). Each turn re-reads the row first: if the stored access
- * token is no longer the rejected one, another caller already refreshed and its pair is used.
+ * Refresh tokens are single-use (reference/bitrix24.md 2.1: "serialize refresh per member_id"):
+ * core/token-refresh-lease.ts makes callers share one refresh, the portal row found by member_id.
  */
 export function refreshPortalTokens(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
-  return singleFlight(deps.db, `bitrix24:${memberId}`, () => refreshUnderLock(deps, memberId, rejectedAccessToken));
-}
-
-/** Longer than one OAuth call may take (20 s), so a lease never ends while its holder still waits for the answer. */
-const REFRESH_LEASE_MS = 30_000;
-const LEASE_POLL_MS = 200;
-
-type LeaseOutcome = { kind: "done"; auth: PortalAuth } | { kind: "wait" } | { kind: "refresh"; current: PortalAuth; portalId: string };
-
-/**
- * Across instances, the portal row carries a short lease: whoever sets it exchanges the
- * refresh token, the others wait and re-read. Only short transactions touch the row; the call
- * to the OAuth server happens outside any, so the embedded database (one connection) is never
- * held while we wait for the network.
- */
-async function takeRefreshLease(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<LeaseOutcome> {
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx): Promise<LeaseOutcome> => {
-    const row = await lockPortal(tx, memberId);
-    if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
-    const current = await decryptPortalAuth(deps.keyring, row);
-    if (current.accessToken !== rejectedAccessToken) return { kind: "done", auth: current };
-    if (row.refreshLeaseUntil && row.refreshLeaseUntil.getTime() > now.getTime()) return { kind: "wait" };
-    await tx
-      .update(portals)
-      .set({ refreshLeaseUntil: new Date(now.getTime() + REFRESH_LEASE_MS) })
-      .where(eq(portals.id, row.id));
-    return { kind: "refresh", current, portalId: row.id };
+  return refreshTokensUnderLease({
+    db: deps.db,
+    clock: deps.clock,
+    flightKey: `bitrix24:${memberId}`,
+    staleAccessToken: rejectedAccessToken,
+    lockRow: (tx) => lockInstalledPortal(tx, memberId),
+    readAuth: (row) => decryptPortalAuth(deps.keyring, row),
+    refresh: (current) => requestRefresh(deps, current),
+    store: (tx, row, fresh, now) => storeFreshTokens(tx, deps.keyring, row, fresh, now),
+    refreshFailed: (err, failed) => refreshFailed(deps, memberId, failed.rowId, err),
+    stillRefreshingElsewhere: () => new Bitrix24RetryableError("refresh_in_progress", "another instance is refreshing the portal's tokens"),
   });
 }
 
-async function refreshUnderLock(deps: Bitrix24Deps, memberId: string, rejectedAccessToken: string): Promise<PortalAuth> {
-  const until = Date.now() + REFRESH_LEASE_MS;
-  for (;;) {
-    const lease = await takeRefreshLease(deps, memberId, rejectedAccessToken);
-    if (lease.kind === "done") return lease.auth;
-    if (lease.kind === "wait") {
-      if (Date.now() > until) throw new Bitrix24RetryableError("refresh_in_progress", "another instance is refreshing the portal's tokens");
-      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
-      continue;
-    }
-    try {
-      const fresh = await requestRefresh(deps, lease.current);
-      return await deps.db.transaction(async (tx) => {
-        const row = await lockPortal(tx, memberId);
-        if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
-        return storeFreshTokens(tx, deps.keyring, row, fresh, deps.clock.now());
-      });
-    } catch (err) {
-      await deps.db.update(portals).set({ refreshLeaseUntil: null }).where(eq(portals.id, lease.portalId));
-      if (err instanceof Bitrix24ReinstallNeededError) {
-        await markNeedsReinstall(deps.db, lease.portalId, deps.clock.now());
-        deps.logger.warn("bitrix24: refresh token refused, portal needs a reinstall", { member_id: memberId, error: err.code });
-      }
-      throw err;
-    }
+async function lockInstalledPortal(tx: Db, memberId: string): Promise<PortalRow> {
+  const row = await lockPortal(tx, memberId);
+  if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${memberId} is not installed`);
+  return row;
+}
+
+/** The one place a portal's refresh fails (the lease is already released); a refused refresh token only a reinstall replaces. */
+async function refreshFailed(deps: Bitrix24Deps, memberId: string, portalId: string, err: unknown): Promise<void> {
+  metricsOf(deps).inc("chatbridge_token_refresh_failures_total", { crm: "bitrix24" });
+  if (err instanceof Bitrix24ReinstallNeededError) {
+    await markNeedsReinstall(deps.db, portalId, deps.clock.now());
+    deps.logger.warn("bitrix24: refresh token refused, portal needs a reinstall", { member_id: memberId, error: err.code });
   }
 }
 

@@ -50,6 +50,7 @@ export const devinoSendAnswer = z.object({ result: z.array(devinoResult).min(1) 
  * the webhook parser quotes before JSON.parse so 64-bit ids keep every digit.
  */
 export const devinoStatusCallback = z.object({
+  /** required: the only thing naming our message (the seed's example has it, as `long`) */
   messageId: z.string().regex(/^\d+$/),
   ts: z.union([z.number(), z.string()]).nullish(),
   status: z.string().min(1),
@@ -84,8 +85,10 @@ export type DevinoContact = z.output<typeof whatsAppContact>;
 
 /** Incoming message (seed 002, "Получение входящих сообщений"). */
 export const devinoIncoming = z.object({
+  /** required: recognises an incoming item and dedups it */
   incomingMessageId: z.string().regex(/^\d+$/),
   to: z.string().nullish(),
+  /** required: the client, i.e. the conversation */
   from: z.string().min(1),
   ts: z.union([z.number(), z.string()]).nullish(),
   text: z.string().nullish(),

@@ -104,7 +104,12 @@ export const statusWebhookSchema = z.object({
   typeWebhook: z.literal("outgoingMessageStatus"),
   instanceData: instanceDataSchema,
   timestamp: z.number(),
-  chatId: z.string().min(1),
+  /**
+   * Absent from the English docs' example (the Russian one has it): the status is then matched by
+   * `idMessage` within the channel (providerIdEndingWith). `idMessage` and `status` are all a
+   * status needs, and stay required.
+   */
+  chatId: z.string().min(1).optional(),
   idMessage: z.string().min(1),
   status: z.string().min(1),
   description: z.string().optional(),

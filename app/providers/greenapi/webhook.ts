@@ -9,6 +9,7 @@ import {
   type ProviderContext,
   type ProviderEvent,
   ProviderPermanentError,
+  providerIdEndingWith,
   type WebhookRequest,
   WebhookPayloadError,
 } from "../types.js";
@@ -217,8 +218,9 @@ function statusEvent(hook: GreenApiStatusWebhook, prefix: string): ProviderEvent
   const reason = status === "failed" ? (hook.description ? `${hook.status}: ${hook.description}` : hook.status) : undefined;
   return {
     type: "status",
-    eventId: `${prefix}:status:${hook.chatId}:${hook.idMessage}:${hook.status}`,
-    providerMessageId: greenApiMessageId(hook.chatId, hook.idMessage),
+    eventId: `${prefix}:status:${hook.chatId ?? "*"}:${hook.idMessage}:${hook.status}`,
+    // without chatId only idMessage is known: the message is the channel's one whose id ends `_<idMessage>`
+    providerMessageId: hook.chatId ? greenApiMessageId(hook.chatId, hook.idMessage) : providerIdEndingWith(`_${hook.idMessage}`),
     status,
     ...(reason !== undefined ? { reason } : {}),
     // noAccount: the number has no WhatsApp, which CRMs show as such (amojo 904)

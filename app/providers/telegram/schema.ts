@@ -34,6 +34,7 @@ export const errorEnvelopeSchema = z.looseObject({
 });
 export type TelegramErrorEnvelope = z.output<typeof errorEnvelopeSchema>;
 
+/** getMe's `User`: `is_bot` stays required there, it is how describe() tells a bot token from another. */
 export const userSchema = z.looseObject({
   id: z.number().int(),
   is_bot: z.boolean(),
@@ -43,16 +44,33 @@ export const userSchema = z.looseObject({
 });
 export type TelegramUser = z.output<typeof userSchema>;
 
-export const chatSchema = z.looseObject({
-  id: z.number().int(),
-  type: z.string(),
+/**
+ * A message's sender: Telegram's own example updates (core.telegram.org/bots/webhooks, "Testing
+ * your bot with updates") leave `is_bot` out of `from`, and nothing reads it there.
+ */
+const senderSchema = userSchema.extend({ is_bot: z.boolean().optional() });
+
+/**
+ * `type` is absent from the first example update of core.telegram.org/bots/webhooks; it is then
+ * read from the id's sign (users' private chats are positive, groups and channels negative), so
+ * the private-chat filter still holds. `id` stays required: it is the conversation.
+ */
+export const chatSchema = z
+  .looseObject({
+    id: z.number().int(),
+    type: z.string().optional(),
   title: z.string().optional(),
   username: z.string().optional(),
-  first_name: z.string().optional(),
-  last_name: z.string().optional(),
-});
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+  })
+  .transform((chat) => ({ ...chat, type: chat.type ?? (chat.id > 0 ? "private" : "group") }));
 
-const fileBase = { file_id: z.string().min(1), file_unique_id: z.string().min(1), file_size: z.number().optional() };
+/**
+ * `file_unique_id` (Bot API 4.5) is absent from the audio, voice and document example updates of
+ * core.telegram.org/bots/webhooks; it only names the file. `file_id` stays required: getFile needs it.
+ */
+const fileBase = { file_id: z.string().min(1), file_unique_id: z.string().min(1).optional(), file_size: z.number().optional() };
 
 const photoSizeSchema = z.looseObject({ ...fileBase, width: z.number(), height: z.number() });
 const namedFileSchema = z.looseObject({ ...fileBase, file_name: z.string().optional(), mime_type: z.string().optional() });
@@ -70,7 +88,7 @@ export const messageSchema = z.looseObject({
   date: z.number().int(),
   edit_date: z.number().int().optional(),
   chat: chatSchema,
-  from: userSchema.optional(),
+  from: senderSchema.optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
   photo: z.array(photoSizeSchema).optional(),

@@ -46,6 +46,11 @@ function peerOf(message: TelegramMessage): Peer {
   return { chatId: String(chat.id), ...(name ? { name } : {}), ...(username ? { username } : {}) };
 }
 
+/** What names a file: its unique id, or the end of its file id where an update has none (older example updates). */
+function fileKey(file: { file_id: string; file_unique_id?: string | undefined }): string {
+  return file.file_unique_id ?? file.file_id.slice(-16);
+}
+
 function fileOf(file: TelegramFileObject, fallbackName: string, fallbackMime: string): IncomingFile {
   return { url: `${MEDIA_PREFIX}${file.file_id}`, name: file.file_name ?? fallbackName, mime: file.mime_type ?? fallbackMime };
 }
@@ -55,19 +60,19 @@ function filesOf(m: TelegramMessage): { files: IncomingFile[]; sticker?: string 
   const files: IncomingFile[] = [];
   // photo is an array of PhotoSize, smallest first: the last is the largest (channels-next.md 1)
   const photo = m.photo?.at(-1);
-  if (photo) files.push({ url: `${MEDIA_PREFIX}${photo.file_id}`, name: `photo-${photo.file_unique_id}.jpg`, mime: "image/jpeg" });
+  if (photo) files.push({ url: `${MEDIA_PREFIX}${photo.file_id}`, name: `photo-${fileKey(photo)}.jpg`, mime: "image/jpeg" });
   // an animation message carries the same file as `document` too, for old clients: taken once
-  if (m.animation) files.push(fileOf(m.animation, `animation-${m.animation.file_unique_id}.mp4`, "video/mp4"));
-  else if (m.document) files.push(fileOf(m.document, `document-${m.document.file_unique_id}`, "application/octet-stream"));
-  if (m.video) files.push(fileOf(m.video, `video-${m.video.file_unique_id}.mp4`, "video/mp4"));
-  if (m.video_note) files.push(fileOf(m.video_note, `video-note-${m.video_note.file_unique_id}.mp4`, "video/mp4"));
-  if (m.voice) files.push({ url: `${MEDIA_PREFIX}${m.voice.file_id}`, name: `voice-${m.voice.file_unique_id}.ogg`, mime: "audio/ogg" });
-  if (m.audio) files.push(fileOf(m.audio, `audio-${m.audio.file_unique_id}.mp3`, "audio/mpeg"));
+  if (m.animation) files.push(fileOf(m.animation, `animation-${fileKey(m.animation)}.mp4`, "video/mp4"));
+  else if (m.document) files.push(fileOf(m.document, `document-${fileKey(m.document)}`, "application/octet-stream"));
+  if (m.video) files.push(fileOf(m.video, `video-${fileKey(m.video)}.mp4`, "video/mp4"));
+  if (m.video_note) files.push(fileOf(m.video_note, `video-note-${fileKey(m.video_note)}.mp4`, "video/mp4"));
+  if (m.voice) files.push({ url: `${MEDIA_PREFIX}${m.voice.file_id}`, name: `voice-${fileKey(m.voice)}.ogg`, mime: "audio/ogg" });
+  if (m.audio) files.push(fileOf(m.audio, `audio-${fileKey(m.audio)}.mp3`, "audio/mpeg"));
   if (!m.sticker) return { files };
   const sticker = m.sticker.emoji ? `[sticker ${m.sticker.emoji}]` : "[sticker]";
   // a static sticker is a WEBP image a CRM can show; animated (TGS) and video (WEBM) ones are not
   if (!m.sticker.is_animated && !m.sticker.is_video) {
-    files.push({ url: `${MEDIA_PREFIX}${m.sticker.file_id}`, name: `sticker-${m.sticker.file_unique_id}.webp`, mime: "image/webp" });
+    files.push({ url: `${MEDIA_PREFIX}${m.sticker.file_id}`, name: `sticker-${fileKey(m.sticker)}.webp`, mime: "image/webp" });
   }
   return { files, sticker };
 }

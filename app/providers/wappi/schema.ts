@@ -52,7 +52,7 @@ export const errorBodySchema = z.object({ detail: z.string(), status: z.string()
 
 const itemBase = {
   profile_id: z.string().optional(),
-  /** ISO 8601 with offset (seed 003) */
+  /** ISO 8601 with offset (seed 003); without it and `time` the event is dated on arrival */
   timestamp: z.string().optional(),
   /** unix seconds (third-party code, section 2) */
   time: z.number().optional(),
@@ -62,6 +62,7 @@ const itemBase = {
 export const messageItemSchema = z.object({
   ...itemBase,
   wh_type: z.enum(["incoming_message", "outgoing_message_phone"]),
+  /** required: the message's identity (dedup, edits); every documented example has it */
   id: idString,
   type: z.string().default("chat"),
   body: z.string().nullish(),

@@ -118,6 +118,12 @@ function peerOf(item: WappiMessageItem, messenger: WappiCredentials["messenger"]
 }
 
 function messageEvent(item: WappiMessageItem, ctx: ProviderContext<WappiCredentials>): ProviderEvent {
+  // `chatId` is absent from the seed's own example (the chat is then `from`, or `to` for the
+  // owner's messages); a message naming no chat at all cannot be put in any conversation
+  const peer = peerOf(item, ctx.credentials.messenger);
+  if (peer.phone === undefined && peer.chatId === undefined) {
+    throw new WebhookPayloadError(`Wappi ${item.wh_type} item names no chat (chatId, from or to)`);
+  }
   const media = MEDIA_TYPES.has(item.type);
   const files: IncomingFile[] = [];
   if (media && item.file_link) {
@@ -132,7 +138,7 @@ function messageEvent(item: WappiMessageItem, ctx: ProviderContext<WappiCredenti
     type: "incoming",
     eventId: `wappi:${ctx.credentials.profileId}:${item.wh_type}:${item.id}`,
     providerMessageId: item.id,
-    peer: peerOf(item, ctx.credentials.messenger),
+    peer,
     ...(text !== undefined ? { text } : {}),
     files,
     at: eventTime(item, ctx),

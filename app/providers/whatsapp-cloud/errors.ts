@@ -102,8 +102,9 @@ export function failureOf(errors: readonly WebhookError[] | undefined): { code?:
   const first = errors?.[0];
   if (!first) return {};
   const details = first.error_data?.details;
-  const reason = `${first.code}: ${first.title ?? first.message ?? "error"}${details ? ` — ${details}` : ""}`;
-  const known = graphCodeOf(first.code);
+  const text = `${first.title ?? first.message ?? "error"}${details ? ` — ${details}` : ""}`;
+  const reason = first.code !== undefined ? `${first.code}: ${text}` : text;
+  const known = first.code !== undefined ? graphCodeOf(first.code) : undefined;
   // asynchronous failures are final for this message: a "retryable" code still means it was not sent
   const code: ProviderErrorCode =
     known && ["template_required", "no_messenger", "template_invalid", "invalid_recipient"].includes(known.code) ? known.code : "rejected";

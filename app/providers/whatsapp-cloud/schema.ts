@@ -121,8 +121,12 @@ const mediaSchema = z.looseObject({
   filename: z.string().optional(),
 });
 
+/**
+ * `code` is not required by Meta's own schema of a status error (OpenAPI v23.0 `StatusError`
+ * lists no required field): a failed status whose error has none still fails the message.
+ */
 const webhookErrorSchema = z.looseObject({
-  code: z.number().int(),
+  code: z.number().int().optional(),
   title: z.string().optional(),
   message: z.string().optional(),
   error_data: z.looseObject({ details: z.string().optional() }).optional(),
@@ -164,6 +168,11 @@ export const inboundMessageSchema = z.looseObject({
 });
 export type InboundMessage = z.output<typeof inboundMessageSchema>;
 
+/**
+ * `conversation` and `pricing` are not read (read statuses come without them); `id`, `status` and
+ * `timestamp` are required by Meta's schema and by us. `recipient_id` is required by Meta's
+ * schema but not needed: the wamid names the message.
+ */
 export const statusSchema = z.looseObject({
   id: z.string().min(1),
   status: z.string().min(1),
@@ -179,6 +188,7 @@ export const routingSchema = z.looseObject({ metadata: z.looseObject({ phone_num
 /** `value` of a `messages` change: one of messages[], statuses[] or errors[] in practice. */
 export const messagesValueSchema = z.looseObject({
   messaging_product: z.string().optional(),
+  /** required (and in every Meta example): the change is routed to its channel by phone_number_id */
   metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }),
   contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() })).optional(),
   messages: z.array(inboundMessageSchema).optional(),

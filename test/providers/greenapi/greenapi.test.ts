@@ -3,9 +3,10 @@ import quota from "../../../app/providers/greenapi/fixtures/error-466-quota.json
 import incomingContact from "../../../app/providers/greenapi/fixtures/webhook-incoming-contact.json";
 import incomingImage from "../../../app/providers/greenapi/fixtures/webhook-incoming-image.json";
 import incomingText from "../../../app/providers/greenapi/fixtures/webhook-incoming-text.json";
+import statusNoChatId from "../../../app/providers/greenapi/fixtures/webhook-outgoing-message-status-failed-no-chat-id.json";
 import { greenapi } from "../../../app/providers/greenapi/index.js";
 import { greenApiWebhookToken } from "../../../app/providers/greenapi/webhook.js";
-import { ProviderPermanentError } from "../../../app/providers/types.js";
+import { ProviderPermanentError, providerIdEndingWith } from "../../../app/providers/types.js";
 import type { FakeServer } from "../../support/fake-server.js";
 import { providerContext, Recorder, serveFake, webhookRequest } from "../provider-fake.js";
 import { createGreenApiFake, GREENAPI_INSTANCE, GREENAPI_TOKEN } from "./fake.js";
@@ -126,6 +127,26 @@ describe("greenapi", () => {
     it("reactions and polls have nothing to bridge", async () => {
       const reaction = { ...incomingText, messageData: { typeMessage: "reactionMessage", extendedTextMessageData: { text: "👍" } } };
       expect(await parse(reaction)).toEqual([]);
+    });
+
+    it("a status without chatId (English docs' example) is handled, named by idMessage alone, not quarantined", async () => {
+      expect(await parse(statusNoChatId)).toEqual([
+        {
+          type: "status",
+          eventId: `greenapi:1101000001:status:*:3EB0608D6A2901063D63:failed`,
+          providerMessageId: providerIdEndingWith("_3EB0608D6A2901063D63"),
+          status: "failed",
+          reason: "failed: SWE004: 1000",
+          at: new Date(1586700802 * 1000),
+        },
+      ]);
+    });
+
+    it("a status still needs idMessage and status: without them it is malformed", async () => {
+      const { idMessage: _id, ...noId } = statusNoChatId;
+      await expect(parse(noId)).rejects.toThrow(/idMessage/);
+      const { status: _status, ...noStatus } = statusNoChatId;
+      await expect(parse(noStatus)).rejects.toThrow(/status/);
     });
 
     it("statuses it does not know are skipped, not guessed", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import incomingMessage from "../../../app/providers/wappi/fixtures/webhook-incoming-message.json";
+import seedIncoming from "../../../app/providers/wappi/fixtures/webhook-incoming-message-seed.json";
 import { wappi } from "../../../app/providers/wappi/index.js";
 import { ProviderPermanentError, type Messenger } from "../../../app/providers/types.js";
 import type { FakeServer } from "../../support/fake-server.js";
@@ -108,6 +109,25 @@ describe("wappi", () => {
         { chatId: "120363043968066561@g.us", name: "Иван" },
         { chatId: "204593846571234@lid", name: "Иван" },
       ]);
+    });
+
+    it("the seed's own example (no chatId, no time) is an incoming message from `from`, dated by its ISO timestamp", async () => {
+      expect(await parse({ body: seedIncoming })).toEqual([
+        {
+          type: "incoming",
+          eventId: "wappi:6qw54f68-71eq:incoming_message:3A945DD9CDD3016BE11B",
+          providerMessageId: "3A945DD9CDD3016BE11B",
+          peer: { phone: "79115576366", name: "Иван" },
+          text: "Привет, как дела?",
+          files: [],
+          at: new Date("2024-10-21T11:27:57+03:00"),
+        },
+      ]);
+    });
+
+    it("a message naming no chat at all (no chatId, from, to) is malformed, not an event without a peer", async () => {
+      const { chatId: _c, from: _f, to: _t, ...chatless } = item;
+      await expect(parse(body(chatless))).rejects.toThrow(/names no chat/);
     });
 
     it("reads the ISO timestamp when `time` is missing", async () => {

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import batch from "../../../app/providers/whatsapp-cloud/fixtures/webhook-batch.json";
 import otherNumber from "../../../app/providers/whatsapp-cloud/fixtures/webhook-other-number.json";
 import reaction from "../../../app/providers/whatsapp-cloud/fixtures/webhook-reaction.json";
+import statusRead from "../../../app/providers/whatsapp-cloud/fixtures/webhook-status-read.json";
+import failedWithoutCode from "../../../app/providers/whatsapp-cloud/fixtures/webhook-status-failed-error-without-code.json";
+import systemChangedNumber from "../../../app/providers/whatsapp-cloud/fixtures/webhook-system-changed-number.json";
 import text from "../../../app/providers/whatsapp-cloud/fixtures/webhook-text.json";
 import { whatsappCloud } from "../../../app/providers/whatsapp-cloud/index.js";
 import { providerContext, webhookRequest } from "../provider-fake.js";
@@ -87,6 +90,47 @@ describe("whatsapp-cloud webhooks", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: "incoming", text: "Hello" });
     expect((events[0] as { peer: object }).peer).toEqual({ phone: "79001234567" });
+  });
+
+  describe("what Meta's own schema leaves out", () => {
+    it("a read status without conversation or pricing is a read status", async () => {
+      expect(await parse(statusRead)).toEqual([
+        {
+          type: "status",
+          eventId: "wamid.HBgLNzkwMDEyMzQ1NjcVAgARGBI5QTRCMEM4RjA2NzY4RTlBNAA=:read",
+          providerMessageId: "wamid.HBgLNzkwMDEyMzQ1NjcVAgARGBI5QTRCMEM4RjA2NzY4RTlBNAA=",
+          status: "read",
+          at: new Date(1732600420 * 1000),
+        },
+      ]);
+    });
+
+    it("a system notice in a value without contacts (the spec's example) gives no event and is not malformed", async () => {
+      expect(await parse(systemChangedNumber)).toEqual([]);
+    });
+
+    it("a failed status whose error has no code still fails the message, with the error's text", async () => {
+      expect(await parse(failedWithoutCode)).toEqual([
+        {
+          type: "status",
+          eventId: "wamid.HBgLNzkwMDEyMzQ1NjcVAgARGBI5QTRCMEM4RjA2NzY4RTlBNAA=:failed",
+          providerMessageId: "wamid.HBgLNzkwMDEyMzQ1NjcVAgARGBI5QTRCMEM4RjA2NzY4RTlBNAA=",
+          status: "failed",
+          reason: "Message undeliverable — Message Undeliverable.",
+          code: "rejected",
+          at: new Date(1732600480 * 1000),
+        },
+      ]);
+    });
+
+    it("a status still needs its id and timestamp, and a change its phone_number_id", async () => {
+      const noId = structuredClone(statusRead) as unknown as { entry: Array<{ changes: Array<{ value: { statuses: Array<Record<string, unknown>> } }> }> };
+      delete noId.entry[0]!.changes[0]!.value.statuses[0]!.id;
+      await expect(parse(noId)).rejects.toThrow(/statuses\.0\.id/);
+      const noTime = structuredClone(statusRead) as unknown as typeof noId;
+      delete noTime.entry[0]!.changes[0]!.value.statuses[0]!.timestamp;
+      await expect(parse(noTime)).rejects.toThrow(/timestamp/);
+    });
   });
 
   it("an uppercase hex signature is accepted; a body changed after signing is not", async () => {

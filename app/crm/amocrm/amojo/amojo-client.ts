@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { utf8 } from "../../../core/encoding.js";
+import { countCrmAnswer } from "../client.js";
+import { metricsOf } from "../../../core/metrics.js";
 import type { AmoCrmDeps } from "../deps.js";
 import { AmoCrmError, AmoCrmRetryableError } from "../errors.js";
 import type { AmojoChannel } from "./channel-config.js";
@@ -42,7 +44,7 @@ function retryAfterMs(res: Response): number {
  */
 export class AmojoClient {
   constructor(
-    private readonly deps: Pick<AmoCrmDeps, "fetch" | "clock">,
+    private readonly deps: Pick<AmoCrmDeps, "fetch" | "clock" | "metrics">,
     private readonly baseUrl: string,
     private readonly channel: AmojoChannel,
   ) {}
@@ -62,8 +64,10 @@ export class AmojoClient {
         redirect: "manual",
       });
     } catch (err) {
+      metricsOf(this.deps).inc("chatbridge_crm_calls_total", { crm: "amojo", outcome: "network" });
       throw new AmoCrmRetryableError("network", `amojo unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
+    countCrmAnswer(this.deps, "amojo", res.status);
     const text = await res.text().catch(() => "");
     const what = `amojo ${method} ${path.split("?")[0]}`;
     if (res.status === 429) throw new AmoCrmRetryableError("rate_limited", `${what}: HTTP 429`, retryAfterMs(res));

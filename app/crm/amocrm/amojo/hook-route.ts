@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { utf8 } from "../../../core/encoding.js";
 import { AppError, errorResponse } from "../../../core/errors.js";
-import { webhookQuarantine } from "../../../db/schema.js";
+import { storeQuarantinedHook } from "../../../core/quarantine.js";
 import type { AppDeps, AppEnv } from "../../../deps.js";
 import { amojoChannelOfScope } from "./channel-config.js";
 import { amojoHookSchema } from "./hook-payload.js";
@@ -25,13 +25,7 @@ const hookBodyLimit = bodyLimit({
  * see them, like provider webhooks (api/hooks/receive.ts).
  */
 async function quarantine(deps: AppDeps, body: string, contentType: string | undefined, error: string, channelId?: string): Promise<void> {
-  await deps.db.insert(webhookQuarantine).values({
-    channelId: channelId ?? null,
-    provider: "amojo",
-    contentType: contentType ?? null,
-    body,
-    error: error.slice(0, 2000),
-  });
+  await storeQuarantinedHook(deps.db, { channelId: channelId ?? null, provider: "amojo", contentType: contentType ?? null, body, error });
   deps.logger.warn("amocrm: amojo hook quarantined", { error, ...(channelId ? { channel: channelId } : {}) });
 }
 
