@@ -2,6 +2,7 @@ import type { Db } from "../../db/index.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.js";
+import { retryWhileDatabaseAway } from "../database-errors.js";
 import { completeJob, deadLetterJob, retryJobLater } from "./claim.js";
 import type { JobRegistry } from "./registry.js";
 import { type Job, type JobContext, PermanentError, RetryableError } from "./types.js";
@@ -14,6 +15,9 @@ export interface ProcessDeps {
   backoff?: BackoffPolicy;
   random?: () => number;
 }
+
+/** how long before a job's lease ends its bookkeeping stops waiting for the database */
+const SETTLE_MARGIN_MS = 1_000;
 
 export type JobOutcome = "done" | "retry" | "dead" | "lost";
 
@@ -30,9 +34,13 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
   const { db, registry, clock, logger } = deps;
   const handler = registry.get(job.kind);
   const ctx: JobContext = { job, db, clock, logger };
+  // Recording the outcome waits for a database that is away, up to shortly before the lease
+  // ends: otherwise the job would sit "running" until the lease expired (a minute by default)
+  // and run again then, although its work was done.
+  const settle = <T>(write: () => Promise<T>) => retryWhileDatabaseAway(write, (job.leaseUntil?.getTime() ?? Date.now()) - SETTLE_MARGIN_MS);
 
   const dead = async (error: string, payload?: unknown): Promise<JobOutcome> => {
-    const ok = await deadLetterJob(db, job, error, clock.now());
+    const ok = await settle(() => deadLetterJob(db, job, error, clock.now()));
     if (!ok) return "lost";
     logger.warn("job dead-lettered", { job: job.id, kind: job.kind, attempts: job.attempts, error });
     if (handler?.onDead && payload !== undefined) {
@@ -56,7 +64,7 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
     if (job.attempts >= job.maxAttempts) return dead(error);
     const now = clock.now();
     const delay = backoffDelay(job.attempts, deps.backoff ?? defaultBackoff, deps.random);
-    return (await retryJobLater(db, job, error, new Date(now.getTime() + delay), now)) ? "retry" : "lost";
+    return (await settle(() => retryJobLater(db, job, error, new Date(now.getTime() + delay), now))) ? "retry" : "lost";
   }
   const parsed = handler.schema.safeParse(job.payload);
   if (!parsed.success) return dead(`invalid payload for ${job.kind}: ${parsed.error.message}`);
@@ -77,11 +85,11 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
         : backoffDelay(job.attempts, deps.backoff ?? defaultBackoff, deps.random);
     const now = clock.now();
     const holdPace = (err instanceof RetryableError && err.holdsPace) || handler.ordered === true;
-    const ok = await retryJobLater(db, job, error, new Date(now.getTime() + delay), now, { holdPace });
+    const ok = await settle(() => retryJobLater(db, job, error, new Date(now.getTime() + delay), now, { holdPace }));
     if (ok) logger.info("job will be retried", { job: job.id, kind: job.kind, attempt: job.attempts, delay, error });
     return ok ? "retry" : "lost";
   }
-  const ok = await completeJob(db, job, clock.now());
+  const ok = await settle(() => completeJob(db, job, clock.now()));
   if (!ok) logger.warn("job finished after its lease was lost", { job: job.id, kind: job.kind });
   return ok ? "done" : "lost";
 }
