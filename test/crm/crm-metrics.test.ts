@@ -52,4 +52,11 @@ describe("CRM call metrics: amoCRM API v4", () => {
     expect(metrics.value("chatbridge_crm_calls_total", { crm: "amocrm", outcome: "throttled" })).toBe(1);
     expect(metrics.value("chatbridge_crm_throttled_total", { crm: "amocrm" })).toBe(1);
   });
+
+  it("counts a refused refresh (the integration was switched off) as a token refresh failure", async () => {
+    const { fake, row } = await h.installed();
+    fake.revokeAll();
+    await expect(h.client(row).request("GET", "/api/v4/account", undefined, echo)).rejects.toBeDefined();
+    expect(metrics.value("chatbridge_token_refresh_failures_total", { crm: "amocrm" })).toBe(1);
+  });
 });
