@@ -91,3 +91,48 @@ describe.runIf(await postgresAvailable())("fault: the database goes away for a f
     expect(counts).toMatchObject({ lost: 0, duplicated: 0 });
   });
 });
+
+describe.runIf(await postgresAvailable())("fault: the database's host goes silent (no RST, packets dropped)", () => {
+  let scenario: Scenario;
+  let telegram: FaultyTelegram;
+  let proxy: TcpProxy;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    scenario = await openScenario();
+    telegram = await startFaultyTelegram();
+    const target = new URL(ADMIN_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(scenario.env().DATABASE_URL!);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    server = await startServerProcess(scenario.env({ DATABASE_URL: viaProxy.toString() }));
+  });
+  afterAll(async () => {
+    await killAllServers();
+    await proxy?.close();
+    await telegram?.close();
+    await scenario?.close();
+  });
+
+  it("answers every call within a bounded time while silent, and recovers after", async () => {
+    const [channel] = await scenario.seedTelegramChannels(1, telegram.url);
+    expect((await sendText(server.url, channel!, "5110022", "silent before")).status).toBe(200);
+    proxy.blackhole();
+    const calls = await Promise.all([
+      sendText(server.url, channel!, "5110022", "silent during").catch((err: unknown) => ({ error: String(err) })),
+      timed(`${server.url}/health`),
+    ]);
+    console.log(`[faults] database host silent: ${JSON.stringify(calls.map((c) => ("ms" in c ? { status: c.status, ms: c.ms } : c)))}`);
+    proxy.restore();
+    const after = await eventually(
+      () => sendText(server.url, channel!, "5110022", "silent after", { requestId: "after-silence" }).catch(() => undefined),
+      (a) => a?.status === 200,
+      30_000,
+      "a call accepted after the host answers again",
+    );
+    expect(after?.status).toBe(200);
+    const [send, health] = calls;
+    expect(send).toMatchObject({ status: 503, json: { error: "database_unavailable" } });
+    expect(health).toMatchObject({ status: 503 });
+    expect("ms" in health! && health.ms).toBeLessThan(1_500);
+  });
+});

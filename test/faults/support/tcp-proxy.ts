@@ -4,6 +4,11 @@ export interface TcpProxy {
   port: number;
   /** drops every open connection and refuses new ones (the database's host went away) */
   cut(): void;
+  /**
+   * the database's host stops answering without closing anything (a dead host, a partitioned
+   * network): open connections go silent, new ones are accepted and never forwarded
+   */
+  blackhole(): void;
   /** accepts and forwards connections again */
   restore(): void;
   close(): Promise<void>;
@@ -16,10 +21,17 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  const silent = new Set<Socket>();
   let down = false;
+  let holding = false;
   const server: Server = createServer((client) => {
     if (down) {
       client.destroy();
+      return;
+    }
+    if (holding) {
+      silent.add(client);
+      client.on("error", () => client.destroy());
       return;
     }
     const upstream = connect(target.port, target.host);
@@ -33,8 +45,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // a silent proxy drops what either side writes instead of forwarding it
+    client.on("data", (chunk) => {
+      if (!holding) upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => {
+      if (!holding) client.write(chunk);
+    });
   });
   await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
   const address = server.address();
@@ -46,12 +63,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of open) socket.destroy();
       open.clear();
     },
+    blackhole() {
+      holding = true;
+    },
     restore() {
       down = false;
+      holding = false;
+      // connections accepted while silent were never connected upstream: close them
+      for (const socket of silent) socket.destroy();
+      silent.clear();
     },
     close() {
       down = true;
-      for (const socket of open) socket.destroy();
+      for (const socket of [...open, ...silent]) socket.destroy();
       return new Promise<void>((done) => server.close(() => done()));
     },
   };
