@@ -1,67 +1,82 @@
+import ipaddr from "ipaddr.js";
 import { AppError } from "./errors.js";
 
 /**
  * SSRF guard for URLs a tenant controls (file URLs pasted into the webhook API, provider API
- * hosts in channel credentials). Rejects non-http(s) schemes, credentials in the URL, and
- * hosts that are private, loopback, link-local, CGNAT, multicast or reserved addresses, by
- * IP literal (v4, v6, v4-mapped v6, decimal/hex integer forms) or well-known local names.
+ * hosts in channel credentials). Rejects non-http(s) schemes, credentials in the URL, hosts
+ * that are well-known local names, and IP literals outside public unicast space. The URL
+ * parser has already turned decimal, hex and octal IPv4 forms into dotted quads.
  * Names that resolve to private addresses are caught by the runtime: Workers cannot reach
- * private ranges, and the Node entry may add a resolving check (see OutboundPolicy).
+ * private ranges, and the Node entry checks every resolved address (worker/node-fetch.ts).
  */
 export interface OutboundPolicy {
   allowLoopback: boolean;
 }
 
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
 const LOCAL_NAMES = /(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/i;
 
-function parseIPv4(host: string): number[] | undefined {
-  // inet_aton accepts 1-4 parts in decimal, octal or hex; browsers and fetch normalise the same way
-  const parts = host.split(".");
-  if (parts.length < 1 || parts.length > 4) return undefined;
-  const nums: number[] = [];
-  for (const p of parts) {
-    if (!/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(p)) return undefined;
-    nums.push(p.toLowerCase().startsWith("0x") ? parseInt(p, 16) : p.length > 1 && p.startsWith("0") ? parseInt(p, 8) : parseInt(p, 10));
+/** 2000::/3, the only IPv6 space IANA allocates as global unicast (the rest is reserved). */
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
+/** RFC 6052 well-known NAT64 prefix; 64:ff9b:1::/48 (RFC 8215) is local-use and stays refused. */
+const NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
+
+/** An IPv6 address written with a dotted IPv4 tail (`::8.8.8.8`, `64:ff9b::10.0.0.1`). */
+const DOTTED_TAIL = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/;
+
+function parseAddress(text: string): Address | undefined {
+  try {
+    // ipaddr.js 2.5 reads every dotted tail as v4-mapped (::8.8.8.8 becomes ::ffff:8.8.8.8), so the
+    // tail is spelt in hex first; the URL parser does the same, this is for resolved addresses
+    const dotted = DOTTED_TAIL.exec(text);
+    if (dotted) {
+      if (!ipaddr.IPv4.isValidFourPartDecimal(dotted[2]!)) return undefined;
+      const [a = 0, b = 0, c = 0, d = 0] = ipaddr.IPv4.parse(dotted[2]!).octets;
+      return ipaddr.IPv6.parse(`${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`);
+    }
+    return ipaddr.parse(text);
+  } catch {
+    return undefined;
   }
-  const last = nums.pop()!;
-  const out = [...nums];
-  const rest = 4 - nums.length;
-  if (nums.some((n) => n > 255) || last >= 256 ** rest) return undefined;
-  for (let i = rest - 1; i >= 0; i--) out.push(Math.floor(last / 256 ** i) % 256);
-  return out;
 }
 
-function isBlockedIPv4([a, b]: number[], allowLoopback: boolean): boolean {
-  if (a === undefined || b === undefined) return true;
-  if (a === 127) return !allowLoopback;
-  return (
-    a === 0 ||
-    a === 10 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) ||
-    (a === 198 && (b === 18 || b === 19)) ||
-    a >= 224
-  );
+function ipv4Of(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
 
-function isBlockedIPv6(host: string, allowLoopback: boolean): boolean {
-  const h = host.toLowerCase();
-  if (h === "::1") return !allowLoopback;
-  if (h === "::") return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h) ?? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-  if (mapped) {
-    const v4 =
-      mapped.length === 2
-        ? parseIPv4(mapped[1]!)
-        : [parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255];
-    return !v4 || isBlockedIPv4(v4, allowLoopback);
+/**
+ * The ipaddr.js range of an address, IPv4 embedded in a v6 transition form classified too:
+ * v4-mapped answers its IPv4 range (so OUTBOUND_ALLOW_LOOPBACK covers ::ffff:127.0.0.1), and a
+ * 6to4, Teredo or NAT64 address is `unicast` only when every IPv4 it carries is.
+ */
+function rangeOf(addr: Address): string {
+  if (addr instanceof ipaddr.IPv4) return addr.range();
+  if (addr.isIPv4MappedAddress()) return addr.toIPv4Address().range();
+  const range = addr.range();
+  const [, p1 = 0, p2 = 0, p3 = 0, , , p6 = 0, p7 = 0] = addr.parts;
+  const carrying = (embedded: ipaddr.IPv4[]) => (embedded.every((v4) => v4.range() === "unicast") ? "unicast" : range);
+  switch (range) {
+    // RFC 3056: 2002:AABB:CCDD::/48 routes to AA.BB.CC.DD
+    case "6to4":
+      return carrying([ipv4Of(p1, p2)]);
+    // RFC 4380 4: the server's IPv4 in bits 32-63, the client's in bits 96-127 with every bit inverted
+    case "teredo":
+      return carrying([ipv4Of(p2, p3), ipv4Of(p6 ^ 0xffff, p7 ^ 0xffff)]);
+    case "rfc6052":
+      return addr.match(NAT64) ? carrying([ipv4Of(p6, p7)]) : range;
+    case "unicast":
+      // ipaddr.js calls everything outside its special ranges unicast, IPv4-compatible ::a.b.c.d included
+      return addr.match(GLOBAL_UNICAST) ? "unicast" : "reserved";
+    default:
+      return range;
   }
-  // IPv4-compatible (::a.b.c.d, ::7f00:1), unique-local, link- and site-local, multicast, NAT64, docs
-  if (/^::([0-9a-f]{1,4}:)?[0-9a-f]{1,4}$/.test(h) || /^::\d+\.\d+\.\d+\.\d+$/.test(h) || h.startsWith("::ffff:")) return true;
-  return /^(fc|fd|fe[89abcdef]|ff)/.test(h) || h.startsWith("64:ff9b:") || h.startsWith("2001:db8:");
+}
+
+/** Only public unicast is reachable on a tenant's behalf; loopback too when the policy allows it. */
+function isAllowed(addr: Address, policy: OutboundPolicy): boolean {
+  const range = rangeOf(addr);
+  return range === "unicast" || (range === "loopback" && policy.allowLoopback);
 }
 
 /** Throws AppError `invalid_parameter` unless the URL may be fetched on a tenant's behalf. */
@@ -83,13 +98,9 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
   const local = (): never => {
     throw new AppError("invalid_parameter", `${field}: private, loopback and link-local addresses are not allowed`, { field });
   };
-  if (host.includes(":")) {
-    if (isBlockedIPv6(host, policy.allowLoopback)) local();
-    return url;
-  }
-  const v4 = parseIPv4(host);
-  if (v4) {
-    if (isBlockedIPv4(v4, policy.allowLoopback)) local();
+  if (host.includes(":") || ipaddr.IPv4.isValid(host)) {
+    const addr = parseAddress(host);
+    if (!addr || !isAllowed(addr, policy)) local();
     return url;
   }
   if (policy.allowLoopback && host.toLowerCase() === "localhost") return url;
@@ -103,7 +114,6 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
  * behalf. For runtimes that resolve names themselves (worker/node-fetch.ts).
  */
 export function isBlockedAddress(address: string, policy: OutboundPolicy): boolean {
-  if (address.includes(":")) return isBlockedIPv6(address, policy.allowLoopback);
-  const v4 = parseIPv4(address);
-  return !v4 || isBlockedIPv4(v4, policy.allowLoopback);
+  const addr = parseAddress(address);
+  return !addr || !isAllowed(addr, policy);
 }

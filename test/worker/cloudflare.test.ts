@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -8,7 +9,9 @@ import { signFileUrl } from "../../app/core/file-store.js";
 import { MAINTENANCE_JOB } from "../../app/core/maintenance.js";
 import { enqueueJob } from "../../app/core/outbox/enqueue.js";
 import type { Db } from "../../app/db/index.js";
-import { files, outboxJobs } from "../../app/db/schema.js";
+import { issueAdminSession } from "../../app/core/admin-session.js";
+import { createChannel } from "../../app/core/channels.js";
+import { files, lineBindings, outboxJobs, portals } from "../../app/db/schema.js";
 import { buildWorkersBundle } from "../../worker/workers-bundle.js";
 import { openTestDb, postgresAvailable, type TestDb } from "../support/db.js";
 import { TEST_ENCRYPTION_KEY, testDeps } from "../support/deps.js";
@@ -16,6 +19,7 @@ import { seedChannel } from "../support/channels.js";
 import { createWebhookToken } from "../../app/core/webhook-tokens.js";
 import { Recorder, serveFake } from "../providers/provider-fake.js";
 import { createWappiFake, WAPPI_PROFILE, WAPPI_TOKEN } from "../providers/wappi/fake.js";
+import { FAKE_BOT_ID, FAKE_CHANNEL_ID, FAKE_CHANNEL_SECRET, FakeAmojo } from "../crm/amocrm/fake-amojo.js";
 
 /**
  * The production Workers path end to end: the bundle `wrangler deploy` would upload, run in
@@ -52,9 +56,11 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
   let t: TestDb;
   let mf: Miniflare;
   let outDir: string;
+  const amojo = new FakeAmojo(() => new Date());
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), "chatbridge-worker-"));
+    await amojo.start();
     const [bundle, db] = await Promise.all([buildWorkersBundle(outDir), openTestDb("postgres")]);
     t = db;
     mf = new Miniflare({
@@ -65,7 +71,17 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
       compatibilityDate: "2026-04-20",
       compatibilityFlags: ["nodejs_compat"],
       // loopback is allowed so the worker can reach the provider fake of the webhook-API test
-      bindings: { DATABASE_URL: t.url!, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PUBLIC_URL, LOG_LEVEL: "silent", OUTBOUND_ALLOW_LOOPBACK: "true" },
+      bindings: {
+        DATABASE_URL: t.url!,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        PUBLIC_URL,
+        LOG_LEVEL: "silent",
+        OUTBOUND_ALLOW_LOOPBACK: "true",
+        AMOCRM_AMOJO_URL: amojo.url,
+        AMOCRM_CHAT_CHANNEL_ID: FAKE_CHANNEL_ID,
+        AMOCRM_CHAT_CHANNEL_SECRET: FAKE_CHANNEL_SECRET,
+        AMOCRM_CHAT_BOT_ID: FAKE_BOT_ID,
+      },
       queueProducers: { JOBS: QUEUE },
       queueConsumers: { [QUEUE]: { maxBatchSize: 10, maxBatchTimeout: 0.1, maxRetries: 2 } },
       r2Buckets: ["FILES"],
@@ -75,6 +91,7 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
 
   afterAll(async () => {
     await mf?.dispose();
+    await amojo.close();
     await t?.close();
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
@@ -101,6 +118,35 @@ describe.skipIf(!(await postgresAvailable()))("Cloudflare Workers entry in Minif
     } finally {
       await fake.close();
     }
+  });
+
+  it("binds an amoCRM channel through a signed amojo request: Content-MD5 by node:crypto in workerd", async () => {
+    // the Workers runtime provides node:crypto only under this flag (amojo's MD5 needs it)
+    expect(await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8")).toMatch(/^compatibility_flags = \[[^\]]*"nodejs_compat"/m);
+    const deps = await testDeps(t.db);
+    const amojoId = crypto.randomUUID();
+    const [portal] = await t.db
+      .insert(portals)
+      .values({ crm: "amocrm", externalId: "30449001", domain: "workers.amocrm.ru", status: "active", settings: { baseUrl: "https://workers.amocrm.ru", amojoId } })
+      .returning({ id: portals.id });
+    const { channel } = await createChannel(t.db, deps.keyring, {
+      portalId: portal!.id,
+      provider: "wappi",
+      name: "Workers",
+      credentials: { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, apiUrl: "https://wappi.example" },
+    });
+    const { token } = await issueAdminSession(t.db, { portalId: portal!.id, userId: "1" }, new Date());
+
+    const res = await mf.dispatchFetch(`http://localhost/api/channels/${channel.id}/bind`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; line: string };
+    expect(body.ok).toBe(true);
+    expect(amojo.violations).toEqual([]);
+    const [connect] = amojo.callsTo("/connect");
+    expect(connect?.headers.get("content-md5")).toBe(createHash("md5").update(connect!.raw).digest("hex"));
+    expect(body.line).toBe(amojo.connected.get(amojoId));
+    const [binding] = await t.db.select().from(lineBindings).where(eq(lineBindings.channelId, channel.id));
+    expect(binding).toMatchObject({ crm: "amocrm", lineId: body.line, active: true });
   });
 
   it("answers /health from the bundle with runtime workers and a live database", async () => {

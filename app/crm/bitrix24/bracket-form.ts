@@ -9,6 +9,30 @@
  * input count truncation (max_input_nesting_level / max_input_vars are PHP settings, not the
  * format). Paths through `__proto__` are ignored, and the tree is built in Maps, so no key can
  * reach Object.prototype; `constructor` and `prototype` stay ordinary own keys.
+ *
+ * Why not `qs` (6.17.1, checked against test/crm/bitrix24/bracket-form.test.ts with depth and
+ * parameterLimit Infinity, duplicates "last", any arrayLimit, plainObjects and allowPrototypes
+ * both ways, parseArrays both ways): its parser is not PHP's and no option makes it so.
+ * - Sparse or not-from-0 indexes become compacted arrays (`a[1]=x` -> ["x"], `a[0]=x&a[2]=z` ->
+ *   ["x","z"]): tests "sparse numeric keys stay an object", "numeric keys not from 0 stay an
+ *   object". parseArrays:false fixes those and breaks every dense list ("robot document_id and
+ *   properties (5.2)", "ONIMCONNECTORMESSAGEADD messages and files (3.7)", "a[]= appends").
+ * - No PHP append counter: `a[5]=x&a[]=y` gives ["y","x"], not {5:x,6:y} ("a[]= after explicit
+ *   indexes continues after the largest").
+ * - A scalar and a subtree under one name are merged into an array instead of the later one
+ *   winning ("a scalar then a subtree: the subtree wins", "a subtree then a scalar: the scalar
+ *   wins"); `duplicates: "last"` only covers repeats of the identical key.
+ * - An unclosed bracket gives {a: {"[b": "1"}} instead of the literal key {"a[b": "1"}
+ *   ("unclosed bracket: the key is taken literally").
+ * - `constructor` (any Object.prototype name) is dropped unless allowPrototypes, which the qs
+ *   docs warn against; plainObjects keeps it but gives null-prototype objects ("security:
+ *   __proto__ paths are ignored and Object.prototype stays clean").
+ * - `a[]` appends count against arrayLimit, and raising that limit lets `a[N]` allocate an
+ *   N-slot array before compaction ("no input count truncation", "a huge index does not
+ *   allocate a huge array"). There is no splitBracketKey equivalent either.
+ * qs.stringify (format RFC1738, skipNulls, an encoder writing booleans as 1/0) does pass the
+ * encodeBracketForm tests, but qs brings 22 packages (side-channel, get-intrinsic,
+ * object-inspect...), about 18 KiB gzipped in the Workers bundle, for a 20-line function.
  */
 
 export type BracketValue = string | BracketValue[] | BracketObject;

@@ -1,6 +1,7 @@
+// WebCrypto has no MD5; node:crypto has, on Node and on Workers under nodejs_compat (wrangler.toml)
+import { createHash } from "node:crypto";
 import { bytesToHex, utf8 } from "../../../core/encoding.js";
 import { timingSafeEqual } from "../../../core/tokens.js";
-import { md5Hex } from "./md5.js";
 
 /** 2.4: the only Content-Type amojo accepts; sent byte for byte as signed (no `; charset=`). */
 export const AMOJO_CONTENT_TYPE = "application/json";
@@ -46,7 +47,7 @@ export interface AmojoSignedHeaders {
  * trailing newline). An empty body hashes to d41d8cd98f00b204e9800998ecf8427e (GET).
  */
 export async function signAmojoRequest(req: AmojoRequestToSign): Promise<AmojoSignedHeaders> {
-  const contentMd5 = md5Hex(req.body);
+  const contentMd5 = createHash("md5").update(req.body).digest("hex");
   const date = amojoDate(req.at);
   const path = req.path.split("?")[0]!;
   const stringToSign = [req.method.toUpperCase(), contentMd5, AMOJO_CONTENT_TYPE, date, path].join("\n");
