@@ -1,10 +1,12 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channels, webhookTokens } from "../db/schema.js";
+import { channels, portals, webhookTokens } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { Messenger } from "../providers/types.js";
 import type { Channel } from "./channels.js";
 import { AppError } from "./errors.js";
+import type { PhoneRegion } from "./phone.js";
+import { portalRegion } from "./portal-region.js";
 import { generateToken, hashToken } from "./tokens.js";
 
 /** The `<kind>` segment of /rest/webhook/<kind>/<token>/<method>: implied by the channel's messenger. */
@@ -19,6 +21,8 @@ export interface WebhookCaller {
   token: WebhookTokenRow;
   channel: Channel;
   kind: WebhookKind;
+  /** where the channel's portal reads numbers typed without country code */
+  region: PhoneRegion;
 }
 
 /** A token as shown to the channel's admin, with the ready-to-paste base URL. */
@@ -129,9 +133,10 @@ export async function lookupWebhookToken(db: Db, kind: string, token: string): P
   const unknown = () => new AppError("invalid_token", "Unknown webhook token: check the URL");
   if (!TOKEN_SHAPE.test(token) || !(WEBHOOK_KINDS as readonly string[]).includes(kind)) throw unknown();
   const [row] = await db
-    .select({ token: webhookTokens, channel: channels })
+    .select({ token: webhookTokens, channel: channels, portalSettings: portals.settings })
     .from(webhookTokens)
     .innerJoin(channels, eq(channels.id, webhookTokens.channelId))
+    .leftJoin(portals, eq(portals.id, channels.portalId))
     .where(and(eq(webhookTokens.tokenHash, await hashToken(token)), isNull(channels.deletedAt)))
     .limit(1);
   if (!row) throw unknown();
@@ -140,5 +145,6 @@ export async function lookupWebhookToken(db: Db, kind: string, token: string): P
   if (row.token.revokedAt) {
     throw new AppError("token_revoked", "This webhook token was regenerated: use the new URL from the channel settings");
   }
-  return { token: row.token, channel: row.channel, kind: ownKind };
+  const region = portalRegion(row.portalSettings ? { settings: row.portalSettings } : undefined);
+  return { token: row.token, channel: row.channel, kind: ownKind, region };
 }

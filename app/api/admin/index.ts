@@ -12,6 +12,7 @@ import { getChannel } from "./get-channel.js";
 import { listChannels } from "./list-channels.js";
 import { listMessages } from "./list-messages.js";
 import { listProviders } from "./list-providers.js";
+import { portalSettings } from "./portal-settings.js";
 import { regenerateWebhookTokenRoute } from "./regenerate-webhook-token.js";
 import { retryJob } from "./retry-job.js";
 import { sendTest } from "./send-test.js";
@@ -41,4 +42,5 @@ export const adminApi = new Hono<AppEnv>()
   .route("/", listMessages)
   .route("/", retryJob)
   .route("/", listProviders)
-  .route("/", amocrmDpSecret);
+  .route("/", amocrmDpSecret)
+  .route("/", portalSettings);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { queueOutgoing } from "../../core/messages/outgoing.js";
 import { normalizePhone } from "../../core/phone.js";
+import { loadPortalRegion } from "../../core/portal-region.js";
 import { assertChannelCanSend } from "../../core/webhook-send.js";
 import { type AdminEnv, adminAuth, channelOfRequest } from "./auth.js";
 import { adminBodyLimit, parseBody } from "./input.js";
@@ -22,7 +23,7 @@ const sendTestBody = z.object({
 export const sendTest = new Hono<AdminEnv>().post("/api/channels/:id/test", adminAuth, adminBodyLimit, async (c) => {
   const channel = await channelOfRequest(c);
   const body = await parseBody(c, sendTestBody);
-  const phone = normalizePhone(body.phone, "phone");
+  const phone = normalizePhone(body.phone, "phone", await loadPortalRegion(c.var.deps.db, c.var.admin.portalId));
   assertChannelCanSend(channel);
   const { message, created } = await queueOutgoing(c.var.deps, {
     channel,

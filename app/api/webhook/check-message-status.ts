@@ -3,11 +3,12 @@ import { z } from "zod";
 import { messageStatusForWebhook } from "../../core/webhook-checks.js";
 import { failureOf } from "../../core/webhook-send.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { chatId, parseParams, peerOf, phoneNumber, readParams, textParam } from "./params.js";
+import { chatId, country, parseParams, peerOf, phoneNumber, readParams, textParam } from "./params.js";
 
 const checkMessageStatusParams = z.object({
   message_id: textParam(64),
   phone_number: phoneNumber,
+  country,
   chat_id: chatId,
 });
 
@@ -23,7 +24,7 @@ export const checkMessageStatus = new Hono<WebhookEnv>().on(
   async (c) => {
     const caller = c.var.webhook;
     const params = parseParams(checkMessageStatusParams, await readParams(c));
-    const peer = peerOf(caller.kind, params);
+    const peer = peerOf(caller.kind, params, caller.region);
     const message = await messageStatusForWebhook(c.var.deps, caller, params.message_id, peer);
     // public codes and texts only: stored reasons can quote providers' answers (kept for admins)
     const failure = failureOf(message);

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { AppError, errorResponse } from "../../core/errors.js";
-import { normalizePhone } from "../../core/phone.js";
+import { normalizePhone, type PhoneRegion, toPhoneRegion } from "../../core/phone.js";
 import type { WebhookKind } from "../../core/webhook-tokens.js";
 import type { Peer } from "../../providers/types.js";
 
@@ -168,6 +168,18 @@ export const requestId = z
   .optional();
 
 export const phoneNumber = textParam(64).optional();
+
+/** `country`: where phone_number is read when it has no country code, for this call only (else the portal's region). */
+export const country = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const region = toPhoneRegion(value);
+    if (region) return region;
+    ctx.addIssue({ code: "custom", message: "must be a two-letter ISO 3166 country code such as BY or GB" });
+    return z.NEVER;
+  })
+  .optional();
 /** Telegram peers without a phone: a numeric chat id or an @username. */
 export const chatId = z
   .string()
@@ -179,7 +191,11 @@ export const chatId = z
  * The recipient of a call. WhatsApp channels address numbers only; Telegram channels take a
  * number or, for people who hide theirs, `chat_id`.
  */
-export function peerOf(kind: WebhookKind, params: { phone_number?: string | undefined; chat_id?: string | undefined }): Peer {
+export function peerOf(
+  kind: WebhookKind,
+  params: { phone_number?: string | undefined; chat_id?: string | undefined; country?: PhoneRegion | undefined },
+  portalRegion?: PhoneRegion,
+): Peer {
   if (params.chat_id !== undefined) {
     if (kind !== "tg") {
       throw new AppError("invalid_parameter", "chat_id: only Telegram channels (/rest/webhook/tg/...) accept chat_id", { field: "chat_id" });
@@ -193,5 +209,5 @@ export function peerOf(kind: WebhookKind, params: { phone_number?: string | unde
     const alt = kind === "tg" ? " (or chat_id)" : "";
     throw new AppError("missing_parameter", `phone_number${alt} is required`, { field: "phone_number" });
   }
-  return { phone: normalizePhone(params.phone_number, "phone_number") };
+  return { phone: normalizePhone(params.phone_number, "phone_number", params.country ?? portalRegion) };
 }

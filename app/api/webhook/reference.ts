@@ -33,8 +33,17 @@ const phone: ParamDoc = {
   name: "phone_number",
   required: true,
   type: "string",
-  description: "Recipient's number with the country code; Russian numbers may start with 7, +7 or 8.",
+  description:
+    "Recipient's number: with + and the country code, or as dialled in the portal's country (Russia unless set in the channel settings; see country). Russian numbers may start with 7, +7 or 8.",
   example: "79001234567",
+};
+const country: ParamDoc = {
+  name: "country",
+  required: false,
+  type: "string",
+  description:
+    "Two-letter ISO 3166 country code (BY, KZ, GB…, any case) phone_number is read in when it has no country code, for this call only; default: the portal's country.",
+  example: "BY",
 };
 const chatId: ParamDoc = {
   name: "chat_id",
@@ -84,7 +93,7 @@ export const METHOD_DOCS: MethodDoc[] = [
     description:
       "Queues a text message to the number (or Telegram chat). The message id answers checkMessageStatus. A Telegram bot channel writes only to chats that started the bot (chat_id), never first to a phone number; a WhatsApp Cloud API channel sends free text only within 24 hours of the client's last message (template_required otherwise: use sendTemplate).",
     limit: "5 requests per 3 seconds per webhook",
-    params: [phone, { name: "body", required: true, type: "string", description: "Message text.", example: "Мы получили вашу заявку №00001" }, sendToImol, requestIdParam, wait, chatId],
+    params: [phone, { name: "body", required: true, type: "string", description: "Message text.", example: "Мы получили вашу заявку №00001" }, sendToImol, requestIdParam, wait, chatId, country],
     answer: sendAnswer,
     errors: [...sendErrors, "invalid_recipient", "template_required"],
   },
@@ -101,6 +110,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       requestIdParam,
       wait,
       chatId,
+      country,
     ],
     answer: sendAnswer,
     errors: [...sendErrors, "file_unreachable", "file_too_large", "unsupported"],
@@ -121,6 +131,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       sendToImol,
       requestIdParam,
       wait,
+      country,
     ],
     answer: sendAnswer,
     errors: [...sendErrors, "template_invalid", "unsupported"],
@@ -132,7 +143,7 @@ export const METHOD_DOCS: MethodDoc[] = [
     limit: "3 requests per second per webhook",
     warning:
       "Do not overuse this method: messengers ban numbers that check many contacts. Check a number once, before the first message, not before every message.",
-    params: [phone],
+    params: [phone, country],
     answer: { ok: true, phone_number: "79001234567", exists: true },
     errors: ["missing_parameter", "invalid_phone", "channel_not_connected", "unsupported", "unavailable", "rate_limited"],
   },
@@ -156,6 +167,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       { name: "message_id", required: true, type: "string", description: "message_id from sendText or sendFile.", example: sendAnswer.message_id },
       phone,
       { ...chatId, description: "Telegram channels (/tg/) only: the chat id the message was sent to, instead of phone_number." },
+      country,
     ],
     answer: {
       ok: true,

@@ -5,10 +5,11 @@ import { assertPublicUrl } from "../../core/ssrf.js";
 import { assertCanSendFileByUrl, sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { chatId, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
+import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
 
 const sendFileParams = z.object({
   phone_number: phoneNumber,
+  country,
   chat_id: chatId,
   /** OLChat names the file link `body` */
   body: z.string().trim().max(2048, { error: "must be at most 2048 characters" }),
@@ -31,7 +32,7 @@ export const sendFile = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
   const policy = { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK };
   assertPublicUrl(params.body, policy, "body");
   assertCanSendFileByUrl(caller.channel);
-  const peer = peerOf(caller.kind, params);
+  const peer = peerOf(caller.kind, params, caller.region);
   const message = await sendViaWebhook(deps, {
     caller,
     peer,

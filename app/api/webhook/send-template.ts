@@ -6,13 +6,14 @@ import { channelHasTemplates, prepareTemplateSend } from "../../core/templates.j
 import { sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { listParam, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
+import { country, listParam, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
 
 /** WhatsApp caps one template value at 1,024 characters [U: 2nd-hand, channels-next.md 2 error 132005]. */
 const MAX_VALUE = 1024;
 
 const sendTemplateParams = z.object({
   phone_number: phoneNumber,
+  country,
   template: textParam(512),
   language: z
     .string()
@@ -54,7 +55,7 @@ export const sendTemplate = new Hono<WebhookEnv>().on(
     if (params.header_url) assertPublicUrl(params.header_url, { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK }, "header_url");
     // no I/O: a channel without templates is told so before anything about the recipient
     if (!channelHasTemplates(caller.channel)) throw new AppError("unsupported", "this channel's provider has no message templates: use sendText");
-    const peer = peerOf(caller.kind, params);
+    const peer = peerOf(caller.kind, params, caller.region);
     const message = await sendViaWebhook(deps, {
       caller,
       peer,

@@ -4,13 +4,14 @@ import { AppError } from "../../core/errors.js";
 import { sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { chatId, parseParams, peerOf, phoneNumber, readParams, requestId, waitSeconds, yesNo } from "./params.js";
+import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, waitSeconds, yesNo } from "./params.js";
 
 /** WhatsApp caps a text at 65,536 characters, Telegram at 4,096 (reference/providers.md). */
 const MAX_TEXT = { wa: 65_536, tg: 4_096 } as const;
 
 const sendTextParams = z.object({
   phone_number: phoneNumber,
+  country,
   chat_id: chatId,
   // the text is sent as written: leading spaces and trailing newlines are the author's
   body: z.string().max(MAX_TEXT.wa, { error: `must be at most ${MAX_TEXT.wa} characters` }),
@@ -28,7 +29,7 @@ export const sendText = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
   }
   const message = await sendViaWebhook(c.var.deps, {
     caller,
-    peer: peerOf(caller.kind, params),
+    peer: peerOf(caller.kind, params, caller.region),
     content: async () => ({ type: "text", text: params.body }),
     sendToImol: params.send_to_imol,
     requestId: params.request_id,

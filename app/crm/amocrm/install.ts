@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
+import { amocrmInstallRegion } from "../../core/portal-region.js";
 import { enqueueJob } from "../../core/outbox/enqueue.js";
 import { generateToken } from "../../core/tokens.js";
 import { portals } from "../../db/schema.js";
@@ -47,7 +48,8 @@ export async function installAmoAccount(
   if (!referred) throw new AppError("invalid_parameter", "referer: not an amoCRM or Kommo account host", { field: "referer" });
   // 1.3: a loopback fake's host says nothing about its platform; the redirect's `platform` does
   const platformCode = referred.subdomain === undefined && (grant.platform === "1" || grant.platform === "2") ? grant.platform : referred.platform;
-  const keys = integrationKeysFor(deps.config, platformOfCode(platformCode, referred.host));
+  const platform = platformOfCode(platformCode, referred.host);
+  const keys = integrationKeysFor(deps.config, platform);
   if (!keys) throw new AppError("unavailable", "amoCRM is not configured on this server (AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET)");
   const tokens = await exchangeCode(deps, referred.baseUrl, keys, grant.code);
   const account = await readAccount(deps, referred.baseUrl, tokens.accessToken);
@@ -64,6 +66,9 @@ export async function installAmoAccount(
     subdomain: host.subdomain ?? account.subdomain,
     dpSecretEnc: await deps.keyring.encrypt(generateToken(), amocrmTokenContext(accountId, "dp_secret")),
   };
+  // a reinstall keeps the region the admin may have chosen since
+  const region = amocrmInstallRegion(platform);
+  if (region && !(existing && "region" in existing.settings)) settings.region = region;
   const fields = {
     domain: host.host,
     ...(await encryptAmoTokens(deps.keyring, accountId, tokens)),

@@ -26,6 +26,8 @@ export const amoPortalSettingsSchema = z.looseObject({
   clientId: z.string().optional(),
   /** Digital Pipeline secret (encrypted, context `amocrm:<account>:dp_secret`), filled into DP action settings by the widget */
   dpSecretEnc: z.string().optional(),
+  /** ISO 3166 alpha-2 region phone numbers typed without country code are read in (core/portal-region.ts) */
+  region: z.string().optional(),
 });
 export type AmoPortalSettings = z.output<typeof amoPortalSettingsSchema>;
 

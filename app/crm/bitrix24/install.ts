@@ -8,6 +8,7 @@ import { sendRestCall } from "./client.js";
 import { enqueueConnectorRegistration } from "./connector/registration.js";
 import { Bitrix24RetryableError } from "./errors.js";
 import { retirePortal } from "../../core/channels.js";
+import { bitrix24InstallRegion } from "../../core/portal-region.js";
 import { type Bitrix24Deps, confirmInstallWithOAuthServer } from "./oauth.js";
 import { assertPortalEndpoint, findPortal, type PortalRow, tokenContext } from "./portal-auth.js";
 
@@ -23,6 +24,8 @@ export interface InstallGrant {
   scope?: string | undefined;
   /** L local, F free, D demo, T trial, P paid: informational only (1.2) */
   plan?: string | undefined;
+  /** the install page's `LANG` (ru, en, de, ua…): the region when the domain zone names none */
+  lang?: string | undefined;
 }
 
 const text = z.string().trim().min(1);
@@ -73,6 +76,7 @@ export function grantFromInstallPage(query: z.output<typeof installQuerySchema>,
     applicationToken: body.APPLICATION_TOKEN || undefined,
     scope: body.APPLICATION_SCOPE,
     plan: body.status,
+    lang: query.LANG,
   };
 }
 
@@ -120,6 +124,9 @@ export async function installPortal(deps: Bitrix24Deps & Partial<Pick<AppDeps, "
   const settings: Record<string, string> = { clientEndpoint: endpoint };
   if (grant.scope) settings.scope = grant.scope;
   if (grant.plan) settings.plan = grant.plan;
+  // a reinstall keeps the region the admin may have chosen since
+  const region = bitrix24InstallRegion(domain, grant.lang);
+  if (region && !(existing && "region" in existing.settings)) settings.region = region;
   const applicationTokenEnc = grant.applicationToken
     ? await keyring.encrypt(grant.applicationToken, tokenContext(grant.memberId, "application"))
     : null;

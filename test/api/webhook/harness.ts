@@ -5,7 +5,7 @@ import { ManualClock } from "../../../app/core/clock.js";
 import type { Logger } from "../../../app/core/logger.js";
 import { processDue } from "../../../app/core/outbox/pump.js";
 import { createWebhookToken, type IssuedWebhookToken } from "../../../app/core/webhook-tokens.js";
-import { channels } from "../../../app/db/schema.js";
+import { channels, portals } from "../../../app/db/schema.js";
 import type { AppDeps, AppEnv } from "../../../app/deps.js";
 import { createApp } from "../../../app/index.js";
 import { buildRegistry } from "../../../app/jobs.js";
@@ -88,14 +88,23 @@ export class WebhookHarness {
   }
 
   /** A new channel with its own webhook token (so each test has its own rate-limit buckets), paced without delays. */
-  async channel(opts: { messenger?: Messenger; provider?: "wappi" | "wahelp"; state?: string } = {}): Promise<TestChannel> {
+  async channel(opts: { messenger?: Messenger; provider?: "wappi" | "wahelp"; state?: string; portalSettings?: Record<string, unknown> } = {}): Promise<TestChannel> {
     const messenger = opts.messenger ?? "whatsapp";
     const credentials =
       opts.provider === "wahelp"
         ? { login: WAHELP_LOGIN, password: WAHELP_PASSWORD, projectId: WAHELP_PROJECT, channelUuid: WAHELP_CHANNEL, messenger, apiUrl: this.urls.wahelp }
         : { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, messenger, apiUrl: this.urls[messenger] };
+    // a portal only when the test needs one of its settings (its phone region)
+    let portalId: string | null = null;
+    if (opts.portalSettings) {
+      const [portal] = await this.t.db
+        .insert(portals)
+        .values({ crm: "bitrix24", externalId: crypto.randomUUID(), domain: "test.bitrix24.by", settings: opts.portalSettings })
+        .returning({ id: portals.id });
+      portalId = portal!.id;
+    }
     const { channel } = await createChannel(this.t.db, this.deps.keyring, {
-      portalId: null,
+      portalId,
       provider: opts.provider ?? "wappi",
       name: `test ${messenger}`,
       messenger,

@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel } from "../../../app/core/channels.js";
 import { ROBOT_REPLY_JOB } from "../../../app/crm/bitrix24/automation/robot-reply.js";
-import { channels } from "../../../app/db/schema.js";
+import { channels, portals } from "../../../app/db/schema.js";
 import { backends } from "../../support/db.js";
 import { newEventToken, postRobotRun } from "./automation-calls.js";
 import { AutomationProviders } from "./automation-providers.js";
@@ -25,6 +25,20 @@ describe.each(await backends())("Bitrix24 send robot with several recipients (%s
 
   const eventSends = (token: string): RestCall[] => h.fake.callsOf("bizproc.event.send").filter((c) => c.body.EVENT_TOKEN === token);
   const outOf = async (channelId: string, token: string) => (await h.messagesOf(channelId)).filter((m) => m.crmMessageId === token);
+
+  it("happy: on a Belarusian portal the robot reads `8 029 …` as +375", async () => {
+    const b = await h.boundChannel();
+    await h.deps.db.update(portals).set({ settings: sql`${portals.settings} || '{"region":"BY"}'::jsonb` }).where(eq(portals.externalId, b.portal.memberId));
+    const token = newEventToken();
+    const res = await postRobotRun(h, b.portal, token, { phone: ["8 029 123-45-67", "8 (912) 000-11-22"], text: "Заказ готов", channel: b.channel.id });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as RunAnswer;
+    expect(answer.results).toEqual([
+      { recipient: "8 029 123-45-67", message_id: expect.any(String) },
+      { recipient: "8 (912) 000-11-22", error: expect.stringContaining("Belarus") },
+    ]);
+    expect((await outOf(b.channel.id, token)).map((m) => m.peer)).toEqual(["375291234567"]);
+  });
 
   it("happy: two phones and one invalid value -> two messages, one per-recipient error, one bizproc.event.send with a result per recipient", async () => {
     const b = await h.boundChannel();

@@ -42,6 +42,20 @@ describe.each(await backends())("POST /b24/install and ONAPPINSTALL, happy (%s)"
     expect(verify).toMatchObject({ host: h.fake.host, body: { auth: portal.accessToken } });
   });
 
+  it("happy: the install derives the portal's phone region and a reinstall keeps the one the admin chose", async () => {
+    const memberId = newMemberId();
+    expect((await h.installPage(memberId, {}, { LANG: "by" }).res).status).toBe(200);
+    expect((await h.portalRow(memberId))!.settings).toMatchObject({ region: "BY" });
+    await h.t.db.update(portals).set({ settings: sql`${portals.settings} || '{"region":"KZ"}'::jsonb` }).where(sql`${portals.externalId} = ${memberId}`);
+    expect((await h.installPage(memberId, {}, { LANG: "by" }).res).status).toBe(200);
+    expect((await h.portalRow(memberId))!.settings).toMatchObject({ region: "KZ" });
+
+    // LANG=en on a .com or test host names no country: left unset, numbers are read in Russia
+    const other = newMemberId();
+    expect((await h.installPage(other).res).status).toBe(200);
+    expect((await h.portalRow(other))!.settings).not.toHaveProperty("region");
+  });
+
   it("happy: ONAPPINSTALL on /b24/events (API-only app) stores the portal from auth[...]", async () => {
     const memberId = newMemberId();
     const { res, portal } = h.installEvent(memberId);

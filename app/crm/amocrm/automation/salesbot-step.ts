@@ -5,6 +5,7 @@ import { enqueueJob } from "../../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { noopWaker } from "../../../core/outbox/types.js";
 import { parsePhone } from "../../../core/phone.js";
+import { portalRegion } from "../../../core/portal-region.js";
 import { crmNoteJob } from "../../../core/webhook-send.js";
 import type { ErrorCode } from "../../../core/errors.js";
 import type { MessageTemplateRef } from "../../../db/schema.js";
@@ -78,7 +79,7 @@ export async function acceptSalesbotStep(deps: AppDeps, bot: BotToken, data: Sal
   const prepared = await prepareSend(deps, portalId, data);
   if (!prepared.ok) return refuse(deps, portalId, returnUrl, prepared.error, prepared.code);
   if (data.phone !== undefined && data.phone.trim() !== "") {
-    const phone = parsePhone(data.phone);
+    const phone = parsePhone(data.phone, portalRegion(bot.portal));
     if (!phone.ok) return refuse(deps, portalId, returnUrl, `phone: ${phone.reason}`);
     const { message, created } = await queueSalesbotSend(deps, prepared.channel, phone.phone, prepared, returnUrl);
     return { ok: true, messageId: message.id, duplicate: !created };

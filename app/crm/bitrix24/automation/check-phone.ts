@@ -5,6 +5,7 @@ import { enqueueJob } from "../../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { RetryableError } from "../../../core/outbox/types.js";
 import { parsePhone } from "../../../core/phone.js";
+import { portalRegion } from "../../../core/portal-region.js";
 import { assertChannelCanSend } from "../../../core/webhook-send.js";
 import type { AppDeps } from "../../../deps.js";
 import { ProviderPermanentError, ProviderRetryableError } from "../../../providers/types.js";
@@ -54,7 +55,7 @@ async function readCheckRequest(deps: Pick<AppDeps, "db">, portal: PortalRow, fo
   const base = { portalId: portal.id, eventToken };
   const parsed = checkPropertiesSchema.safeParse(form);
   if (!parsed.success) return { ...base, kind: "refused", error: parsed.error.issues[0]?.message ?? "invalid properties" };
-  const phone = parsePhone(parsed.data.properties.phone);
+  const phone = parsePhone(parsed.data.properties.phone, portalRegion(portal));
   if (!phone.ok) return { ...base, kind: "refused", error: `phone: ${phone.reason}` };
   const choice = await chooseChannel(deps.db, portal, parsed.data.properties.channel);
   if (!choice.ok) return { ...base, kind: "refused", error: choice.error };

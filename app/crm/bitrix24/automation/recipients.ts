@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type Channel, providerOf } from "../../../core/channels.js";
 import { peerKey } from "../../../core/peer.js";
-import { parsePhone } from "../../../core/phone.js";
+import { DEFAULT_PHONE_REGION, parsePhone, type PhoneRegion } from "../../../core/phone.js";
 import type { Peer } from "../../../providers/types.js";
 
 /** Whom one value of the recipients property names, or why it cannot be written to. */
@@ -39,7 +39,7 @@ const CHAT_ID = /^-?\d{1,20}$/;
  *   channels only, not for people (channels-next.md 1).
  * Two values naming the same peer (+7 911… and 8 911…) are one recipient.
  */
-export function resolveRecipients(channel: Channel, values: readonly string[]): RecipientOutcome[] {
+export function resolveRecipients(channel: Channel, values: readonly string[], region: PhoneRegion = DEFAULT_PHONE_REGION): RecipientOutcome[] {
   const provider = providerOf(channel);
   const bot = provider.capabilities.sendsToPhone === false;
   const seen = new Set<string>();
@@ -49,7 +49,7 @@ export function resolveRecipients(channel: Channel, values: readonly string[]): 
       out.push({ recipient, error: `at most ${MAX_RECIPIENTS} recipients per run` });
       continue;
     }
-    const outcome = resolveOne(recipient, bot, provider.title);
+    const outcome = resolveOne(recipient, bot, provider.title, region);
     if ("peer" in outcome) {
       const key = peerKey(outcome.peer);
       if (seen.has(key)) continue;
@@ -60,18 +60,18 @@ export function resolveRecipients(channel: Channel, values: readonly string[]): 
   return out;
 }
 
-function resolveOne(recipient: string, bot: boolean, title: string): RecipientOutcome {
+function resolveOne(recipient: string, bot: boolean, title: string, region: PhoneRegion): RecipientOutcome {
   if (recipient.startsWith("@")) {
     const alternative = bot ? "the chat id of a client who started the bot" : "the phone number";
     return { recipient, error: `${title} cannot find a chat by @username: use ${alternative}` };
   }
   if (bot) {
     if (CHAT_ID.test(recipient)) return { recipient, peer: { chatId: recipient } };
-    if (parsePhone(recipient).ok) {
+    if (parsePhone(recipient, region).ok) {
       return { recipient, error: `a ${title} channel cannot write first to a phone number: the client must start the bot; use their chat id` };
     }
     return { recipient, error: `not a Telegram chat id (digits, with a minus for groups)` };
   }
-  const phone = parsePhone(recipient);
+  const phone = parsePhone(recipient, region);
   return phone.ok ? { recipient, peer: { phone: phone.phone } } : { recipient, error: `phone: ${phone.reason}` };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type Channel, providerOf } from "../../../core/channels.js";
 import { parsePhone } from "../../../core/phone.js";
+import { portalRegion } from "../../../core/portal-region.js";
 import type { MessageTemplateRef } from "../../../db/schema.js";
 import type { AppDeps } from "../../../deps.js";
 import type { OutgoingContent } from "../../../providers/types.js";
@@ -94,7 +95,7 @@ export async function readRobotSend(deps: Pick<AppDeps, "db">, portal: PortalRow
   if (text.trim() === "" && fileUrl === "") return refuse("text is empty");
   const choice = await chooseChannel(deps.db, portal, props.channel);
   if (!choice.ok) return refuse(choice.error);
-  const recipients = resolveRecipients(choice.channel, given);
+  const recipients = resolveRecipients(choice.channel, given, portalRegion(portal));
   if (fileUrl === "") return { ok: true, channel: choice.channel, recipients, content: { type: "text", text }, sendToOpenLine };
   if (!/^https?:\/\/\S+$/i.test(fileUrl)) return refuse("file URL must be an http(s) URL");
   if (!providerOf(choice.channel).capabilities.fileByUrl) return refuse("the channel's provider cannot send files by URL");
@@ -112,7 +113,7 @@ export type SmsSend = { ok: true; channel: Channel; phone: string; text: string 
 
 /** 6: what a CRM SMS asks to send (`message_to` / `message_body`, else the bizproc `properties[...]`), or why it cannot go. */
 export async function readSmsSend(deps: Pick<AppDeps, "db">, portal: PortalRow, sms: SmsFields): Promise<SmsSend> {
-  const phone = parsePhone(sms.message_to ?? sms.properties?.phone_number);
+  const phone = parsePhone(sms.message_to ?? sms.properties?.phone_number, portalRegion(portal));
   if (!phone.ok) return { ok: false, error: `message_to: ${phone.reason}` };
   const text = sms.message_body ?? sms.properties?.message_text ?? "";
   if (text.trim() === "") return { ok: false, error: "message_body is empty" };

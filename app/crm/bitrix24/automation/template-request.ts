@@ -4,6 +4,7 @@ import { prepareTemplateSend } from "../../../core/templates.js";
 import type { AppDeps } from "../../../deps.js";
 import { ProviderPermanentError, ProviderRetryableError } from "../../../providers/types.js";
 import type { BracketObject } from "../bracket-form.js";
+import { portalRegion } from "../../../core/portal-region.js";
 import type { PortalRow } from "../portal-auth.js";
 import { TEMPLATE_KEY_SEPARATOR } from "./automation-catalog.js";
 import { chooseTemplateChannel } from "./channel-choice.js";
@@ -80,7 +81,7 @@ export async function readTemplateSend(deps: AppDeps, portal: PortalRow, form: B
   return {
     ok: true,
     channel: channel.channel,
-    recipients: resolveRecipients(channel.channel, given),
+    recipients: resolveRecipients(channel.channel, given, portalRegion(portal)),
     content: { type: "text", text: prepared.text },
     template: prepared.ref,
     sendToOpenLine: false,
