@@ -111,7 +111,9 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
     async handle({ messageId }, job) {
       // writes after the provider took the message wait for an absent database up to here:
       // past the lease another process may take the job, and the wait would be for nothing
-      const recordDeadline = (job.job.leaseUntil?.getTime() ?? Date.now() + 10_000) - LEASE_MARGIN_MS;
+      // (the lease is in the job clock's time, the deadline in real time)
+      const leaseLeftMs = job.job.leaseUntil ? job.job.leaseUntil.getTime() - deps.clock.now().getTime() : 10_000;
+      const recordDeadline = Date.now() + leaseLeftMs - LEASE_MARGIN_MS;
       const message = await loadMessage(deps, messageId);
       if (!message) throw new PermanentError(`message ${messageId} no longer exists`);
       // Already handed over (a retry after the provider accepted but before the job was

@@ -37,7 +37,9 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
   // Recording the outcome waits for a database that is away, up to shortly before the lease
   // ends: otherwise the job would sit "running" until the lease expired (a minute by default)
   // and run again then, although its work was done.
-  const settle = <T>(write: () => Promise<T>) => retryWhileDatabaseAway(write, (job.leaseUntil?.getTime() ?? Date.now()) - SETTLE_MARGIN_MS);
+  // (the lease is in the job clock's time; the wait is in real time)
+  const leaseLeftMs = (job.leaseUntil?.getTime() ?? 0) - clock.now().getTime();
+  const settle = <T>(write: () => Promise<T>) => retryWhileDatabaseAway(write, Date.now() + leaseLeftMs - SETTLE_MARGIN_MS);
 
   const dead = async (error: string, payload?: unknown): Promise<JobOutcome> => {
     const ok = await settle(() => deadLetterJob(db, job, error, clock.now()));
