@@ -1,3 +1,4 @@
+import { z } from "zod";
 // The `max` metadata set: per-country number patterns, so `8 029 123` in BY or `0151 1` in DE
 // is refused (with `min` libphonenumber only checks lengths and accepts them), and landlines
 // and 8 800 numbers stay valid (`/mobile` refuses them). Workers bundle, gzipped: 289.8 KiB
@@ -164,3 +165,14 @@ export function normalizePhone(
   if (!r.ok) throw new AppError("invalid_phone", `${field}: ${r.reason}`, { field });
   return r.phone;
 }
+
+/** An ISO 3166 country code given by a caller (webhook `country`, the admin's portal region), as a PhoneRegion. */
+export const phoneRegionSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const region = toPhoneRegion(value);
+    if (region) return region;
+    ctx.addIssue({ code: "custom", message: "must be a two-letter ISO 3166 country code such as BY or GB" });
+    return z.NEVER;
+  });

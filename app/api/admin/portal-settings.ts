@@ -2,23 +2,13 @@ import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
-import { toPhoneRegion } from "../../core/phone.js";
+import { phoneRegionSchema, toPhoneRegion } from "../../core/phone.js";
 import { portalRegion } from "../../core/portal-region.js";
 import { portals } from "../../db/schema.js";
 import { type AdminEnv, adminAuth } from "./auth.js";
 import { adminBodyLimit, parseBody } from "./input.js";
 
-const portalBody = z.object({
-  region: z
-    .string()
-    .trim()
-    .transform((value, ctx) => {
-      const region = toPhoneRegion(value);
-      if (region) return region;
-      ctx.addIssue({ code: "custom", message: "must be a two-letter ISO 3166 country code such as BY or GB" });
-      return z.NEVER;
-    }),
-});
+const portalBody = z.object({ region: phoneRegionSchema });
 
 /** What the settings pages show of the session's portal: the region numbers without country code are read in. */
 function portalAnswer(row: { crm: string; domain: string; settings: Record<string, unknown> }) {

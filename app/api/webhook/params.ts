@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { AppError, errorResponse } from "../../core/errors.js";
-import { normalizePhone, type PhoneRegion, toPhoneRegion } from "../../core/phone.js";
+import { normalizePhone, type PhoneRegion, phoneRegionSchema } from "../../core/phone.js";
 import type { WebhookKind } from "../../core/webhook-tokens.js";
 import type { Peer } from "../../providers/types.js";
 
@@ -170,16 +170,7 @@ export const requestId = z
 export const phoneNumber = textParam(64).optional();
 
 /** `country`: where phone_number is read when it has no country code, for this call only (else the portal's region). */
-export const country = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    const region = toPhoneRegion(value);
-    if (region) return region;
-    ctx.addIssue({ code: "custom", message: "must be a two-letter ISO 3166 country code such as BY or GB" });
-    return z.NEVER;
-  })
-  .optional();
+export const country = phoneRegionSchema.optional();
 /** Telegram peers without a phone: a numeric chat id or an @username. */
 export const chatId = z
   .string()
