@@ -8,6 +8,7 @@ import { signFileUrl } from "./file-store.js";
 import { PermanentError, RetryableError } from "./outbox/types.js";
 import { DownloadError, readBodyCapped } from "./remote-download.js";
 import { requestPublic } from "./remote-file.js";
+import { outboundPolicy } from "./ssrf.js";
 
 /** Media a client sends: WhatsApp caps documents at 100 MB. */
 export const MAX_MEDIA_BYTES = 100 * 1024 * 1024;
@@ -81,7 +82,7 @@ export async function hostMessageFile(deps: MediaDeps, channel: Channel, message
     res = await requestPublic(
       download.url,
       { method: "GET", headers: download.headers },
-      { fetch: deps.fetch, policy: { allowLoopback: deps.config.OUTBOUND_ALLOW_LOOPBACK }, timeoutMs: DOWNLOAD_TIMEOUT_MS },
+      { fetch: deps.fetch, policy: outboundPolicy(deps.config), timeoutMs: DOWNLOAD_TIMEOUT_MS },
       "file",
     );
   } catch (err) {

@@ -11,6 +11,19 @@ import { AppError } from "./errors.js";
  */
 export interface OutboundPolicy {
   allowLoopback: boolean;
+  /**
+   * OUTBOUND_ALLOW_PRIVATE: self-hosters run WAHA or Evolution API next to chatbridge on a
+   * private network (RFC 1918 IPv4, fc00::/7 unique-local IPv6), often under a single-label
+   * container name (`http://waha:3000`). Link-local (cloud metadata), carrier-grade NAT
+   * (Alibaba's metadata is 100.100.100.200) and the other special ranges stay refused; loopback
+   * keeps its own switch. Absent: false.
+   */
+  allowPrivate?: boolean;
+}
+
+/** The policy the configuration asks for: one place, so every outbound path reads both switches. */
+export function outboundPolicy(config: { OUTBOUND_ALLOW_LOOPBACK: boolean; OUTBOUND_ALLOW_PRIVATE?: boolean }): OutboundPolicy {
+  return { allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK, allowPrivate: config.OUTBOUND_ALLOW_PRIVATE ?? false };
 }
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -73,11 +86,17 @@ function rangeOf(addr: Address): string {
   }
 }
 
-/** Only public unicast is reachable on a tenant's behalf; loopback too when the policy allows it. */
+/** ipaddr.js names of the private ranges OUTBOUND_ALLOW_PRIVATE opens (RFC 1918, RFC 4193). */
+const PRIVATE_RANGES = new Set(["private", "uniqueLocal"]);
+
+/** Only public unicast is reachable on a tenant's behalf; loopback and private too when the policy allows them. */
 function isAllowed(addr: Address, policy: OutboundPolicy): boolean {
   const range = rangeOf(addr);
-  return range === "unicast" || (range === "loopback" && policy.allowLoopback);
+  return range === "unicast" || (range === "loopback" && policy.allowLoopback) || (PRIVATE_RANGES.has(range) && policy.allowPrivate === true);
 }
+
+/** `localhost` and `*.localhost` always mean this host (RFC 6761): loopback's switch, never the private one. */
+const LOOPBACK_NAMES = /(^|\.)localhost$/i;
 
 /** Throws AppError `invalid_parameter` unless the URL may be fetched on a tenant's behalf. */
 export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "url"): URL {
@@ -104,8 +123,11 @@ export function assertPublicUrl(raw: string, policy: OutboundPolicy, field = "ur
     return url;
   }
   if (policy.allowLoopback && host.toLowerCase() === "localhost") return url;
-  // single-label names resolve through search domains to intranet hosts
-  if (LOCAL_NAMES.test(host) || !host.includes(".")) local();
+  if (LOOPBACK_NAMES.test(host)) local();
+  // single-label names resolve through search domains to intranet hosts; under
+  // OUTBOUND_ALLOW_PRIVATE they are let through here, and the address they resolve to is
+  // checked when the connection is made (worker/node-fetch.ts; Workers reach no private range)
+  if ((LOCAL_NAMES.test(host) || !host.includes(".")) && policy.allowPrivate !== true) local();
   return url;
 }
 

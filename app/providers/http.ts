@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "../core/errors.js";
-import { assertPublicUrl } from "../core/ssrf.js";
+import { assertPublicUrl, outboundPolicy } from "../core/ssrf.js";
 import {
   type ProviderContext,
   ProviderPermanentError,
@@ -51,7 +51,7 @@ export async function callProvider<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   let target: URL;
   try {
-    target = assertPublicUrl(url, { allowLoopback: ctx.config.OUTBOUND_ALLOW_LOOPBACK }, "provider API URL");
+    target = assertPublicUrl(url, outboundPolicy(ctx.config), "provider API URL");
   } catch (err) {
     throw new ProviderPermanentError("bad_request", err instanceof AppError ? err.message : "invalid provider URL");
   }
