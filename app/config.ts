@@ -32,6 +32,9 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// or postgresql:// URL" })
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
+  /** Node on PostgreSQL: connections for HTTP requests, and the job pump's own (worker/node.ts) */
+  DATABASE_POOL_SIZE: int(20, 1, 500),
+  DATABASE_JOB_POOL_SIZE: int(10, 1, 500),
   ENCRYPTION_KEY: z
     .string()
     .optional()
@@ -76,6 +79,14 @@ export const configSchema = z.object({
   WHATSAPP_CLOUD_API_URL: url("https://graph.facebook.com/v23.0"),
 
   OUTBOUND_ALLOW_LOOPBACK: bool(false),
+  /** self-hosted WAHA / Evolution API on a private address next to chatbridge (core/ssrf.ts OutboundPolicy.allowPrivate) */
+  OUTBOUND_ALLOW_PRIVATE: bool(false),
+
+  /**
+   * How long a process keeps a webhook token's or hook secret's channel (core/lookup-cache.ts):
+   * a token revoked through another instance stops working here within this time; 0 = no cache.
+   */
+  LOOKUP_CACHE_MS: int(2000, 0, 60_000),
 
   OUTBOX_POLL_MS: int(1000, 50, 60_000),
   OUTBOX_BATCH: int(20, 1, 500),
@@ -161,6 +172,11 @@ export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.OUTBOUND_ALLOW_LOOPBACK) {
     warnings.push("OUTBOUND_ALLOW_LOOPBACK=true: outbound calls may reach loopback addresses; never use this in production");
+  }
+  if (config.OUTBOUND_ALLOW_PRIVATE) {
+    warnings.push(
+      "OUTBOUND_ALLOW_PRIVATE=true: outbound calls may reach private network addresses (10/8, 172.16/12, 192.168/16, fc00::/7); only for a self-hosted deployment whose tenants you trust",
+    );
   }
   if (config.AMOCRM_CHAT_CHANNEL_ID && !config.AMOCRM_CHAT_BOT_ID) {
     warnings.push(

@@ -8,12 +8,13 @@ import { scheduleMaintenance } from "../app/core/maintenance.js";
 import { MemoryMetrics } from "../app/core/metrics.js";
 import { OutboxPump } from "../app/core/outbox/pump.js";
 import { createKeyring } from "../app/core/secrets.js";
+import { type OutboundPolicy, outboundPolicy } from "../app/core/ssrf.js";
 import type { Db } from "../app/db/index.js";
 import { createApp } from "../app/index.js";
 import { buildRegistry, type JobDeps } from "../app/jobs.js";
 import { DiskFileStore } from "./disk-file-store.js";
+import { applyPendingMigrations } from "./migrate-on-start.js";
 import { openDatabase } from "./node-db.js";
-import { guardedFetch } from "./node-fetch.js";
 import { ensureLocalEncryptionKey } from "./node-key.js";
 import { installAsyncRequestScope } from "./request-scope-als.js";
 
@@ -36,6 +37,30 @@ function listen(server: ServerType): Promise<number> {
   });
 }
 
+/**
+ * The guarded outbound fetch, loaded on first use or by `preload()`: undici, under it, costs
+ * about 0.1 s of CPU to load, and nothing before the first outbound call needs it. Node starts
+ * loading it as soon as the server listens, so a start does not wait for it and the first call
+ * rarely does. (The bundle puts worker/node-fetch.ts and its undici import in a chunk of its own.)
+ */
+function lazyGuardedFetch(policy: OutboundPolicy): { fetch: typeof fetch; preload(onError: (err: unknown) => void): void } {
+  let loading: Promise<typeof fetch> | undefined;
+  const load = () =>
+    (loading ??= import("./node-fetch.js").then(
+      (m) => m.guardedFetch(policy),
+      (err: unknown) => {
+        loading = undefined; // the next call tries again
+        throw err;
+      },
+    ));
+  const lazyFetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => (await load())(input, init);
+  return {
+    fetch: lazyFetch,
+    // a failed load is reported here, and is again the error of the first call, which loads again
+    preload: (onError) => void load().catch(onError),
+  };
+}
+
 /** Starts chatbridge on Node: config, database and migrations, job pump, HTTP server. */
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
   const dataDir = env.DATA_DIR?.trim() || "./data";
@@ -48,22 +73,32 @@ export async function startNode(env: Record<string, string | undefined> = proces
   for (const warning of configWarnings(config)) logger.warn(warning);
   installAsyncRequestScope();
 
+  const onConnectionError = (err: Error) => logger.warn("database connection lost", { error: err.message });
   const database = await openDatabase(
-    config.DATABASE_URL
-      ? { url: config.DATABASE_URL, onConnectionError: (err) => logger.warn("database connection lost", { error: err.message }) }
-      : { dataDir: config.DATA_DIR },
+    config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, onConnectionError } : { dataDir: config.DATA_DIR },
   );
+  // On PostgreSQL the job pump has connections of its own, so a backlog of jobs never makes
+  // requests wait for a connection, nor a burst of requests starve the pump. PGlite is one
+  // connection in this process: both share it.
+  let jobDatabase: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
-    await database.migrate();
+    await applyPendingMigrations(database);
+    if (config.DATABASE_URL) jobDatabase = await openDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_JOB_POOL_SIZE, onConnectionError });
   } catch (err) {
     await database.close();
     throw err;
   }
+  const jobDb = jobDatabase?.db ?? database.db;
+  const closeDatabases = async () => {
+    await jobDatabase?.close();
+    await database.close();
+  };
 
+  const outbound = lazyGuardedFetch(outboundPolicy(config));
   const base: JobDeps = {
-    db: database.db,
+    db: jobDb,
     config,
-    fetch: guardedFetch({ allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK }),
+    fetch: outbound.fetch,
     clock: systemClock,
     keyring: await createKeyring(config.ENCRYPTION_KEY),
     logger,
@@ -71,7 +106,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     metrics: new MemoryMetrics(),
   };
   const pump = new OutboxPump({
-    db: database.db,
+    db: jobDb,
     registry: buildRegistry(base),
     clock: systemClock,
     logger,
@@ -81,7 +116,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     concurrency: config.OUTBOX_CONCURRENCY,
     leaseMs: config.OUTBOX_LEASE_MS,
   });
-  const app = createApp({ ...base, queue: pump, pumpHeartbeat: () => pump.lastTickAt });
+  const app = createApp({ ...base, db: database.db, queue: pump, pumpHeartbeat: () => pump.lastTickAt });
 
   const server = serve({ fetch: app.fetch, port: config.PORT });
   let port: number;
@@ -91,7 +126,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   } catch (err) {
     // a port in use or a database that went away: leave nothing open behind the error
     await new Promise<void>((r) => server.close(() => r()));
-    await database.close();
+    await closeDatabases();
     throw err;
   }
   const hourly = setInterval(() => {
@@ -101,6 +136,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   }, 3600_000);
   hourly.unref();
   pump.start();
+  outbound.preload((err) => logger.error("loading the outbound fetch failed", { error: String(err) }));
 
   const url = `http://localhost:${port}`;
   logger.info("chatbridge started", {
@@ -117,7 +153,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
       const stopped = new Promise<void>((r) => server.close(() => r()));
       const result = await pump.stop(config.SHUTDOWN_DEADLINE_MS);
       await stopped;
-      await database.close();
+      await closeDatabases();
       logger.info("chatbridge stopped", result);
     })();
     return closing;
@@ -125,7 +161,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
   return { url, port, pump, db: database.db, close };
 }
 
-async function main(): Promise<void> {
+/** The process: starts, and stops gracefully on SIGTERM/SIGINT. scripts/start.mjs calls it in the built bundle. */
+export async function main(): Promise<void> {
   let running: RunningNode;
   try {
     running = await startNode();

@@ -9,6 +9,7 @@ import { enqueueJob } from "./outbox/enqueue.js";
 import { ensurePolling } from "./polling.js";
 import { channelHasTemplates, syncChannelTemplates } from "./templates.js";
 import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
+import { forgetChannel } from "./lookup-cache.js";
 
 /**
  * A CRM-neutral job (crm/dispatch.ts): the portal's channels, or their templates, changed. A
@@ -197,6 +198,7 @@ async function describeChannel(deps: AppDeps, channel: Channel): Promise<{ chann
     .set({ state: described.state, stateDetail: described.info, stateCheckedAt: now, updatedAt: now })
     .where(eq(channels.id, channel.id))
     .returning();
+  forgetChannel(channel.id);
   return { channel: row ?? channel };
 }
 
@@ -271,6 +273,7 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
       .returning();
     if (!row) throw new AppError("not_found", "channel not found");
     current = row;
+    forgetChannel(current.id);
   }
   // a new name shows in the CRM's channel lists; new credentials may bring other templates
   const listed = changes.name !== undefined || changes.credentials !== undefined;
@@ -282,6 +285,7 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
   } catch (err) {
     // the provider refused the new credentials: the channel keeps the ones that worked
     await deps.db.update(channels).set({ credentialsEnc: channel.credentialsEnc, updatedAt: now }).where(eq(channels.id, channel.id));
+    forgetChannel(channel.id);
     throw err;
   }
   current = described.channel;

@@ -8,6 +8,7 @@ import { AppError } from "./errors.js";
 import type { Keyring } from "./secrets.js";
 import { bytesToBase64Url } from "./encoding.js";
 import { generateToken, hashToken } from "./tokens.js";
+import { forgetChannel, lookupCache } from "./lookup-cache.js";
 
 export type Channel = typeof channels.$inferSelect;
 
@@ -86,6 +87,7 @@ export async function replaceChannelCredentials(db: Db, keyring: Keyring, channe
     .returning();
   if (!row) throw new AppError("not_found", "channel not found");
   channelCaches.delete(channel.id);
+  forgetChannel(channel.id);
   return row;
 }
 
@@ -97,14 +99,23 @@ export async function findChannel(db: Db, id: string): Promise<Channel | undefin
   return row;
 }
 
-/** The channel a provider webhook URL belongs to, by the hash of the secret in its path. */
-export async function findChannelByHookSecret(db: Db, provider: string, secret: string): Promise<Channel | undefined> {
+/**
+ * The channel a provider webhook URL belongs to, by the hash of the secret in its path. With
+ * `cacheMs` (LOOKUP_CACHE_MS) a found channel is kept in this process that long
+ * (core/lookup-cache.ts); changes through this process forget it at once.
+ */
+export async function findChannelByHookSecret(db: Db, provider: string, secret: string, cacheMs = 0): Promise<Channel | undefined> {
   // the name comes from the URL: one we do not know (or that PostgreSQL cannot hold, like a NUL) names no channel
   if (!getProvider(provider)) return undefined;
+  const key = `${provider}:${await hashToken(secret)}`;
+  const cache = lookupCache<{ channelId: string; channel: Channel }>("hook-secret", db, cacheMs);
+  const cached = cache.get(key);
+  if (cached) return cached.channel;
   const [row] = await db
     .select()
     .from(channels)
-    .where(and(eq(channels.hookSecretHash, await hashToken(secret)), eq(channels.provider, provider), isNull(channels.deletedAt)));
+    .where(and(eq(channels.hookSecretHash, key.slice(provider.length + 1)), eq(channels.provider, provider), isNull(channels.deletedAt)));
+  if (row) cache.set(key, { channelId: row.id, channel: row });
   return row;
 }
 
@@ -113,9 +124,9 @@ export async function findChannelByHookSecret(db: Db, provider: string, secret: 
  * of its /gateway/<secret>/* URLs (channelHookUrl), never a webhook URL: under /hooks it names
  * nothing, as an unknown secret does (its provider has no webhooks to parse).
  */
-export async function findChannelOfProviderHook(db: Db, provider: string, secret: string): Promise<Channel | undefined> {
+export async function findChannelOfProviderHook(db: Db, provider: string, secret: string, cacheMs = 0): Promise<Channel | undefined> {
   if (getProvider(provider)?.capabilities.inbound === "gateway") return undefined;
-  return findChannelByHookSecret(db, provider, secret);
+  return findChannelByHookSecret(db, provider, secret, cacheMs);
 }
 
 export async function channelCredentials(keyring: Keyring, channel: Channel): Promise<unknown> {
@@ -162,15 +173,35 @@ const channelCaches = new Map<string, Map<string, unknown>>();
 /** What provider calls need from the runtime. */
 export type ProviderDeps = Pick<AppDeps, "keyring" | "fetch" | "clock" | "logger" | "config">;
 
+/**
+ * A channel's credentials and hook secret as last decrypted, with the ciphertexts they came
+ * from: reused while the row's ciphertexts are the same, so a busy channel's webhooks and sends
+ * cost no decryption each (new credentials or a wiped secret change the ciphertext).
+ */
+const decrypted = new Map<string, { credentialsEnc: string; hookSecretEnc: string | null; credentials: unknown; hookSecret: string | undefined }>();
+
+async function decryptedOf(deps: ProviderDeps, channel: Channel): Promise<{ credentials: unknown; hookSecret: string | undefined }> {
+  const known = decrypted.get(channel.id);
+  if (known && known.credentialsEnc === channel.credentialsEnc && known.hookSecretEnc === channel.hookSecretEnc) return known;
+  const fresh = {
+    credentialsEnc: channel.credentialsEnc,
+    hookSecretEnc: channel.hookSecretEnc,
+    credentials: providerOf(channel).credentials.parse(await channelCredentials(deps.keyring, channel)),
+    hookSecret: await hookSecretOf(deps.keyring, channel),
+  };
+  if (decrypted.size >= 10_000) decrypted.delete(decrypted.keys().next().value!);
+  decrypted.set(channel.id, fresh);
+  return fresh;
+}
+
 export async function providerContext(deps: ProviderDeps, channel: Channel): Promise<ProviderContext<unknown>> {
-  const provider = providerOf(channel);
   let cache = channelCaches.get(channel.id);
   if (!cache) {
     cache = new Map();
     channelCaches.set(channel.id, cache);
   }
-  // decrypted once per context: the hook URL and every channel secret derive from it
-  const hookSecret = await hookSecretOf(deps.keyring, channel);
+  // decrypted once: the hook URL and every channel secret derive from it
+  const { credentials, hookSecret } = await decryptedOf(deps, channel);
   const hookUrl = hookSecret ? hookUrlOf(deps.config, channel, hookSecret) : undefined;
   return {
     async channelSecret(purpose: string) {
@@ -179,7 +210,7 @@ export async function providerContext(deps: ProviderDeps, channel: Channel): Pro
     },
     channelId: channel.id,
     ...(hookUrl ? { hookUrl } : {}),
-    credentials: provider.credentials.parse(await channelCredentials(deps.keyring, channel)),
+    credentials,
     messenger: channel.messenger,
     fetch: deps.fetch,
     clock: deps.clock,
@@ -229,7 +260,10 @@ async function retireChannels(db: Db, which: SQL, now: Date, reason: string): Pr
     .returning({ id: channels.id });
   const ids = retired.map((c) => c.id);
   if (ids.length === 0) return 0;
-  for (const id of ids) channelCaches.delete(id);
+  for (const id of ids) {
+    channelCaches.delete(id);
+    forgetChannel(id);
+  }
   await db.update(webhookTokens).set({ revokedAt: now }).where(and(inArray(webhookTokens.channelId, ids), isNull(webhookTokens.revokedAt)));
   await db.update(lineBindings).set({ active: false, updatedAt: now }).where(inArray(lineBindings.channelId, ids));
   const failed: StatusEntry = { status: "failed", at: now.toISOString(), reason };

@@ -9,6 +9,7 @@ import { recordProviderEvents } from "./messages/inbound.js";
 import { recordStatus } from "./messages/record-status.js";
 import type { Message, StatusChange } from "./messages/status.js";
 import { parsePhone } from "./phone.js";
+import { forgetChannel } from "./lookup-cache.js";
 
 /** A phone that sent no heartbeat for this long is shown as offline. */
 export const HEARTBEAT_FRESH_MS = 3 * 60_000;
@@ -183,6 +184,7 @@ export async function gatewayHeartbeat(deps: GatewayDeps, channel: Channel, beat
     .update(channels)
     .set({ state: "connected", stateCheckedAt: now, stateDetail: { ...beat, seenAt: now.toISOString() }, updatedAt: now })
     .where(eq(channels.id, channel.id));
+  if (channel.state !== "connected") forgetChannel(channel.id);
 }
 
 /** A gateway channel's state: connected while heartbeats are fresh. */

@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
 import { portals } from "../db/schema.js";
+import { AppError } from "./errors.js";
 import { DEFAULT_PHONE_REGION, type PhoneRegion, toPhoneRegion } from "./phone.js";
 
 /**
@@ -18,6 +19,40 @@ export function portalRegion(portal: { settings: unknown } | null | undefined): 
 export async function loadPortalRegion(db: Db, portalId: string): Promise<PhoneRegion> {
   const [row] = await db.select({ settings: portals.settings }).from(portals).where(eq(portals.id, portalId)).limit(1);
   return portalRegion(row);
+}
+
+/** What the settings pages show of a portal: the region numbers without country code are read in, and whether an admin or the install chose it. */
+export interface PortalRegionView {
+  crm: string;
+  domain: string;
+  region: PhoneRegion;
+  /** true when nothing is stored and numbers fall back to RU */
+  region_is_default: boolean;
+}
+
+function regionView(row: { crm: string; domain: string; settings: Record<string, unknown> }): PortalRegionView {
+  return { crm: row.crm, domain: row.domain, region: portalRegion(row), region_is_default: toPhoneRegion(row.settings.region) === undefined };
+}
+
+/** The portal's region as the settings pages show it; not_found once the portal is gone. */
+export async function showPortalRegion(db: Db, portalId: string): Promise<PortalRegionView> {
+  const [row] = await db.select().from(portals).where(eq(portals.id, portalId)).limit(1);
+  if (!row) throw new AppError("not_found", "the portal is not installed");
+  return regionView(row);
+}
+
+/**
+ * An admin's choice of region. Merged into `settings` in one statement (`||` on jsonb), so the
+ * other settings (the amojo id, the DP secret…) written concurrently are kept.
+ */
+export async function setPortalRegion(db: Db, portalId: string, region: PhoneRegion, now: Date): Promise<PortalRegionView> {
+  const [row] = await db
+    .update(portals)
+    .set({ settings: sql`${portals.settings} || ${JSON.stringify({ region })}::jsonb`, updatedAt: now })
+    .where(eq(portals.id, portalId))
+    .returning();
+  if (!row) throw new AppError("not_found", "the portal is not installed");
+  return regionView(row);
 }
 
 /**
@@ -56,10 +91,12 @@ export function bitrix24InstallRegion(domain: string, lang?: string): PhoneRegio
 }
 
 /**
- * amoCRM accounts (amocrm.ru) are Russian; Kommo ones (kommo.com) are worldwide and neither the
- * OAuth grant nor `GET /api/v4/account` names a country, so they are left unset (read in Russia
- * until the admin sets one).
+ * An amoCRM/Kommo account's region at install: the `country` `GET /api/v4/account` answers
+ * ("Country specified in the account settings", developers.kommo.com/reference/account-parameters;
+ * the docs' example is `"US"`, so an ISO 3166 alpha-2 code is what we take), otherwise amoCRM
+ * (amocrm.ru) accounts are Russian and Kommo ones are left unset (read in Russia until the admin
+ * sets one). A value that is not a country code we know is ignored, never a failed install.
  */
-export function amocrmInstallRegion(platform: "amocrm" | "kommo"): PhoneRegion | undefined {
-  return platform === "amocrm" ? "RU" : undefined;
+export function amocrmInstallRegion(platform: "amocrm" | "kommo", accountCountry?: unknown): PhoneRegion | undefined {
+  return toPhoneRegion(accountCountry) ?? (platform === "amocrm" ? "RU" : undefined);
 }

@@ -8,6 +8,7 @@ import type { Message } from "./messages/status.js";
 import { peerKey } from "./peer.js";
 import { assertChannelCanSend, publicCodeOf } from "./webhook-send.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
+import { forgetChannel } from "./lookup-cache.js";
 
 /** Turns a provider failure during a synchronous check into the public API's error. */
 function providerFailure(err: unknown, what: string): AppError {
@@ -83,6 +84,7 @@ export async function channelStatusForWebhook(deps: AppDeps, caller: WebhookCall
   }
   if (state) {
     await deps.db.update(channels).set({ state, stateCheckedAt: now, updatedAt: now }).where(eq(channels.id, channel.id));
+    forgetChannel(channel.id);
   }
   const [queue] = await deps.db
     .select({ n: count() })

@@ -1,14 +1,13 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { lineBindings, type MessageTemplateRef, messages, portals } from "../db/schema.js";
+import { type MessageTemplateRef, messages } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
 import { type Channel, providerOf } from "./channels.js";
 import { AppError, type ErrorCode } from "./errors.js";
 import { failureText, type NoteLanguage } from "./failure-texts.js";
-import { queueOutgoing } from "./messages/outgoing.js";
+import { type ExtraJob, queueOutgoing } from "./messages/outgoing.js";
 import { assertWindowOpen } from "./service-window.js";
-import type { EnqueueInput } from "./outbox/enqueue.js";
 import type { Message } from "./messages/status.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
 
@@ -25,7 +24,7 @@ export const TIMELINE_NOTE_JOB = "b24.timeline_note";
 export const AMOCRM_NOTE_JOB = "amocrm.contact_note";
 
 /** The CRM note job of one message, written in the message's transaction (queueOutgoing extraJobs). */
-export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): Omit<EnqueueInput, "maxAttempts"> {
+export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): ExtraJob {
   const kind = crm === "bitrix24" ? TIMELINE_NOTE_JOB : AMOCRM_NOTE_JOB;
   return { kind, payload: { messageId }, dedupKey: `${kind}:${messageId}` };
 }
@@ -34,7 +33,7 @@ export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): Omit<
  * The Bitrix24 timeline job of a robot's message: besides the entities found by phone, the CRM
  * document the robot ran on (a deal, a smart-process item...) gets the comment.
  */
-export function timelineNoteJob(messageId: string, document?: { entityType: string; entityId: string }): Omit<EnqueueInput, "maxAttempts"> {
+export function timelineNoteJob(messageId: string, document?: { entityType: string; entityId: string }): ExtraJob {
   const job = crmNoteJob("bitrix24", messageId);
   return document ? { ...job, payload: { messageId, document } } : job;
 }
@@ -125,23 +124,6 @@ async function findRepeat(db: Db, channelId: string, requestId: string, now: Dat
   return row && now.getTime() - row.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS ? row : undefined;
 }
 
-/** A channel bound to an Open Line or an amojo scope: where send_to_imol shows the message. */
-async function hasActiveBinding(db: Db, channelId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: lineBindings.id })
-    .from(lineBindings)
-    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.active, true)))
-    .limit(1);
-  return row !== undefined;
-}
-
-/** The CRM of the channel's portal: its sends get a note in that CRM. Portal-less channels get none. */
-async function portalCrmOf(db: Db, channel: Channel): Promise<"bitrix24" | "amocrm" | undefined> {
-  if (!channel.portalId) return undefined;
-  const [row] = await db.select({ crm: portals.crm }).from(portals).where(eq(portals.id, channel.portalId));
-  return row?.crm;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -181,8 +163,8 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
     const content: OutgoingContent = template ? { type: "text", text: template.text } : await contentOf(input);
     const dedupKey =
       input.requestId !== undefined ? dedupKeyOf(caller.channel.id, input.requestId) : `api:${caller.channel.id}:once:${crypto.randomUUID()}`;
-    const mirror = input.sendToImol && (await hasActiveBinding(deps.db, caller.channel.id));
-    const noteCrm = await portalCrmOf(deps.db, caller.channel);
+    const mirror = input.sendToImol && caller.bound;
+    const noteCrm = caller.portalCrm;
     const queued = await queueOutgoing(deps, {
       channel: caller.channel,
       peer: input.peer,
@@ -194,9 +176,9 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
       ...(template ? { template: template.ref } : {}),
       ...(mirror || noteCrm
         ? {
-            extraJobs: (m: Message) => [
-              ...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }] : []),
-              ...(noteCrm ? [crmNoteJob(noteCrm, m.id)] : []),
+            extraJobs: (id: string) => [
+              ...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${id}` }] : []),
+              ...(noteCrm ? [crmNoteJob(noteCrm, id)] : []),
             ],
           }
         : {}),

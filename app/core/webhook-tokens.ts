@@ -1,10 +1,11 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channels, portals, webhookTokens } from "../db/schema.js";
+import { channels, lineBindings, portals, webhookTokens } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { Messenger } from "../providers/types.js";
 import type { Channel } from "./channels.js";
 import { AppError } from "./errors.js";
+import { forgetChannel, lookupCache } from "./lookup-cache.js";
 import type { PhoneRegion } from "./phone.js";
 import { portalRegion } from "./portal-region.js";
 import { generateToken, hashToken } from "./tokens.js";
@@ -23,6 +24,10 @@ export interface WebhookCaller {
   kind: WebhookKind;
   /** where the channel's portal reads numbers typed without country code */
   region: PhoneRegion;
+  /** the CRM of the channel's portal (its sends get a note there); undefined for a portal-less channel */
+  portalCrm: "bitrix24" | "amocrm" | undefined;
+  /** bound to an Open Line or amojo scope: where send_to_imol shows the message */
+  bound: boolean;
 }
 
 /** A token as shown to the channel's admin, with the ready-to-paste base URL. */
@@ -117,34 +122,64 @@ export async function regenerateWebhookToken(deps: TokenDeps, channel: Channel):
       .set({ revokedAt: deps.clock.now() })
       .where(and(eq(webhookTokens.channelId, channel.id), isNull(webhookTokens.revokedAt)));
     return insertToken(deps, tx, channel);
-  });
+  }).finally(() => forgetChannel(channel.id));
 }
 
 /** Generated tokens are base64url; anything else cannot be one, so it costs no query. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+type TokenLookupRow = {
+  token: WebhookTokenRow;
+  channel: Channel;
+  portalSettings: unknown;
+  portalCrm: "bitrix24" | "amocrm" | null;
+  bound: boolean;
+};
+
+/** One query: token -> channel -> portal -> whether the channel is bound to a CRM line. */
+async function selectTokenRow(db: Db, tokenHash: string): Promise<TokenLookupRow | undefined> {
+  const [row] = await db
+    .select({
+      token: webhookTokens,
+      channel: channels,
+      portalSettings: portals.settings,
+      portalCrm: portals.crm,
+      bound: sql<boolean>`exists (select 1 from ${lineBindings} where ${lineBindings.channelId} = ${channels.id} and ${lineBindings.active})`,
+    })
+    .from(webhookTokens)
+    .innerJoin(channels, eq(channels.id, webhookTokens.channelId))
+    .leftJoin(portals, eq(portals.id, channels.portalId))
+    .where(and(eq(webhookTokens.tokenHash, tokenHash), isNull(channels.deletedAt)))
+    .limit(1);
+  return row;
+}
 
 /**
  * Resolves the token of a webhook URL to its channel. A token used under the other kind's
  * path (a WhatsApp token with /tg/) is answered like an unknown one, so the path reveals
  * nothing about tokens of other kinds; a revoked token says so, to tell the integrator to
  * paste the new URL.
+ *
+ * With `cacheMs` (LOOKUP_CACHE_MS) a found token is kept in this process that long
+ * (core/lookup-cache.ts): regenerating, deleting or changing the channel here forgets it at
+ * once; through another instance it stops working within `cacheMs`.
  */
-export async function lookupWebhookToken(db: Db, kind: string, token: string): Promise<WebhookCaller> {
+export async function lookupWebhookToken(db: Db, kind: string, token: string, cacheMs = 0): Promise<WebhookCaller> {
   const unknown = () => new AppError("invalid_token", "Unknown webhook token: check the URL");
   if (!TOKEN_SHAPE.test(token) || !(WEBHOOK_KINDS as readonly string[]).includes(kind)) throw unknown();
-  const [row] = await db
-    .select({ token: webhookTokens, channel: channels, portalSettings: portals.settings })
-    .from(webhookTokens)
-    .innerJoin(channels, eq(channels.id, webhookTokens.channelId))
-    .leftJoin(portals, eq(portals.id, channels.portalId))
-    .where(and(eq(webhookTokens.tokenHash, await hashToken(token)), isNull(channels.deletedAt)))
-    .limit(1);
-  if (!row) throw unknown();
+  const tokenHash = await hashToken(token);
+  const cache = lookupCache<{ channelId: string; row: TokenLookupRow }>("webhook-token", db, cacheMs);
+  let row = cache.get(tokenHash)?.row;
+  if (!row) {
+    row = await selectTokenRow(db, tokenHash);
+    if (!row) throw unknown();
+    cache.set(tokenHash, { channelId: row.channel.id, row });
+  }
   const ownKind = webhookKindOf(row.channel.messenger);
   if (ownKind !== kind) throw unknown();
   if (row.token.revokedAt) {
     throw new AppError("token_revoked", "This webhook token was regenerated: use the new URL from the channel settings");
   }
   const region = portalRegion(row.portalSettings ? { settings: row.portalSettings } : undefined);
-  return { token: row.token, channel: row.channel, kind: ownKind, region };
+  return { token: row.token, channel: row.channel, kind: ownKind, region, portalCrm: row.portalCrm ?? undefined, bound: row.bound };
 }

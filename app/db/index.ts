@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { getTableColumns, type SQL, type Table } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema.js";
 
@@ -23,4 +23,18 @@ export async function queryRows<T extends Record<string, unknown>>(db: Db, query
     return result.rows as T[];
   }
   throw new Error("unexpected result shape from the database driver");
+}
+
+/**
+ * A row of `table` as raw SQL returned it (snake_case names, driver types), in the shape
+ * drizzle's own queries give (camelCase keys, Dates, parsed JSON): for the few hot statements
+ * written as one raw query (core/messages/insert-message.ts, core/outbox/claim.ts).
+ */
+export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>): T["$inferSelect"] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as T["$inferSelect"];
 }

@@ -22,9 +22,22 @@ describe("bitrix24InstallRegion", () => {
 });
 
 describe("amocrmInstallRegion", () => {
-  it("amoCRM accounts are Russian, Kommo ones are left unset", () => {
+  it("without the account's country: amoCRM accounts are Russian, Kommo ones are left unset", () => {
     expect(amocrmInstallRegion("amocrm")).toBe("RU");
     expect(amocrmInstallRegion("kommo")).toBeUndefined();
+    expect(amocrmInstallRegion("kommo", null)).toBeUndefined();
+  });
+
+  it("the account's country (GET /api/v4/account `country`, an ISO code in Kommo's example) wins on both platforms", () => {
+    expect(amocrmInstallRegion("amocrm", "KZ")).toBe("KZ");
+    expect(amocrmInstallRegion("kommo", "US")).toBe("US");
+    expect(amocrmInstallRegion("kommo", "gb")).toBe("GB");
+  });
+
+  it("a country value that is not an ISO code we know (a name, an empty string) falls back to the platform rule", () => {
+    expect(amocrmInstallRegion("amocrm", "Kazakhstan")).toBe("RU");
+    expect(amocrmInstallRegion("kommo", "")).toBeUndefined();
+    expect(amocrmInstallRegion("kommo", "XX")).toBeUndefined();
   });
 });
 

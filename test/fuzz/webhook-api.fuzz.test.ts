@@ -8,7 +8,7 @@ import { junkSegment, requestsFor } from "./arbitraries.js";
 import { FuzzApp, fuzzRoute, STARTUP_MS } from "./harness.js";
 
 const FIELDS = ["phone_number", "chat_id", "body", "send_to_imol", "request_id", "wait", "file_url", "url", "file_name", "caption", "template", "params", "message_id", "lang"];
-const METHODS = ["sendText", "sendFile", "sendTemplate", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
+const METHODS = ["sendText", "sendFile", "sendTemplate", "sendForm", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
 
 /**
  * With a valid token every request must still be invalid, or it would rightly send: a
@@ -20,6 +20,8 @@ const POISON: Partial<Record<(typeof METHODS)[number], string>> = {
   sendText: "wait",
   sendFile: "wait",
   sendTemplate: "wait",
+  // sendForm reads its configuration (wait among it) from the query only, whatever the body holds
+  sendForm: "wait",
   checkPhone: "phone_number",
   checkMessageStatus: "message_id",
 };

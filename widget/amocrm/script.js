@@ -287,6 +287,20 @@ define(['jquery'], function ($) {
       note(channelId, copied ? 'ok' : 'error', copied ? t('copied') : t('copyFailed'));
     }
 
+    /*
+     * The webhook API's docs in the admin's language (docsLang of the locale amoCRM picked) for
+     * this channel's URL. The URL rides in the fragment, which the browser never sends, so the
+     * secret token stays out of server logs; the docs page fills its examples in from it.
+     */
+    function docsLink(webhookUrl) {
+      var lang = t('docsLang') === 'ru' ? 'ru' : 'en';
+      return el('a', 'cb-docs', t('docs')).attr({
+        href: BACKEND_URL + '/docs?lang=' + lang + '#url=' + encodeURIComponent(webhookUrl),
+        target: '_blank',
+        rel: 'noopener noreferrer'
+      });
+    }
+
     function webhookRow(channel) {
       if (!channel.webhook_url) return null;
       var $input = el('input', 'text-input cb-url').attr({ type: 'text', readonly: 'readonly' }).val(channel.webhook_url);
@@ -300,7 +314,8 @@ define(['jquery'], function ($) {
               return reloadChannels().then(function () { return t('regenerated'); });
             });
           });
-        })
+        }),
+        docsLink(channel.webhook_url)
       ), false, '');
     }
 
@@ -428,14 +443,77 @@ define(['jquery'], function ($) {
       $form.append(labelled(t('provider'), $provider, true, ''), labelled(t('channelName'), $name, true, ''), $fields, el('div', 'cb-actions').append($submit), $slot);
     }
 
-    /* The settings panel: channels with state, QR, webhook URL, test send, bind; the add form. */
+    /* --- the account's phone region (GET/PATCH /api/portal) --- */
+
+    /* the countries of issue 16's table; any other by its two-letter ISO code, which the API checks */
+    var REGION_CHOICES = ['RU', 'BY', 'KZ', 'UZ', 'UA', 'GE', 'AM', 'AZ', 'KG', 'DE', 'GB', 'US', 'BR', 'MX', 'AR', 'IN', 'TR'];
+    var REGION_OTHER = 'other';
+
+    /* the country's name in the admin's language where the browser knows it (Intl.DisplayNames), else the code */
+    function regionName(code) {
+      try {
+        var name = new Intl.DisplayNames([t('docsLang') === 'ru' ? 'ru' : 'en'], { type: 'region' }).of(code);
+        return name && name !== code ? name + ' (' + code + ')' : code;
+      } catch (e) {
+        return code;
+      }
+    }
+
+    function renderRegion(portal, savedNote) {
+      if (!state.$root) return;
+      var current = portal.region;
+      var known = $.inArray(current, REGION_CHOICES) >= 0;
+      var $select = el('select', 'cb-region-select');
+      $.each(REGION_CHOICES, function (i, code) { $select.append(el('option', null, regionName(code)).attr('value', code)); });
+      $select.append(el('option', null, t('regionOther')).attr('value', REGION_OTHER));
+      $select.val(known ? current : REGION_OTHER);
+      var $other = el('input', 'text-input cb-region-other').attr({ type: 'text', maxlength: 2, autocomplete: 'off', placeholder: 'PL', 'aria-label': t('regionOtherLabel') })
+        .val(known ? '' : current).toggle(!known);
+      $select.on('change', function () { $other.toggle($select.val() === REGION_OTHER); });
+      var $slot = el('p', 'cb-status cb-region-status').attr('role', 'status').hide();
+      var $save = button(t('saveRegion'), function () {
+        var region = $select.val() === REGION_OTHER ? $.trim(String($other.val() || '')).toUpperCase() : $select.val();
+        if (!/^[A-Z]{2}$/.test(region)) return status($slot, 'error', t('regionInvalid'));
+        $save.prop('disabled', true);
+        status($slot, 'info', t('working'));
+        api('PATCH', '/portal', { region: region })
+          .done(function (answer) { renderRegion(answer.portal, t('regionSaved', { country: regionName(answer.portal.region) })); })
+          .fail(function (err) {
+            status($slot, 'error', err.message);
+            $save.prop('disabled', false);
+          });
+      });
+      var $box = state.$root.find('.cb-region').empty().append(
+        labelled(t('region'), $select, false, ''),
+        el('div', 'cb-inline').append($other, $save),
+        el('small', 'cb-hint', t('regionHint')),
+        portal.region_is_default ? el('small', 'cb-hint cb-region-default', t('regionDefault')) : null,
+        $slot
+      );
+      if (savedNote) status($box.find('.cb-region-status'), 'ok', savedNote);
+    }
+
+    function loadRegion() {
+      return api('GET', '/portal')
+        .done(function (answer) { renderRegion(answer.portal); })
+        .fail(function (err) {
+          if (!state.$root) return;
+          var $slot = el('p', 'cb-status').attr('role', 'status');
+          state.$root.find('.cb-region').empty().append($slot);
+          status($slot, 'error', t('regionFailed', { message: err.message }));
+        });
+    }
+
+    /* The settings panel: channels with state, QR, webhook URL, test send, bind; the add form; the phone region. */
     function renderPanel($target) {
       state.$root = el('div', 'chatbridge-widget').append(
         el('h2', 'cb-title', t('title')),
         el('p', 'cb-status cb-page-status').attr('role', 'status'),
         el('div', 'cb-channels'),
         el('h3', 'cb-subtitle', t('addTitle')),
-        el('div', 'cb-add')
+        el('div', 'cb-add'),
+        el('h3', 'cb-subtitle', t('regionTitle')),
+        el('div', 'cb-region')
       );
       $target.append(state.$root);
       var $page = state.$root.find('.cb-page-status');
@@ -447,6 +525,8 @@ define(['jquery'], function ($) {
           reloadChannels()
             .done(function () { status($page, 'info', ''); })
             .fail(function (err) { status($page, 'error', err.message); });
+          // after the first call: the session it opened serves this one too
+          loadRegion();
         })
         .fail(function (err) {
           status($page, 'error', err.code === 'forbidden' ? t('forbidden') : t('sessionFailed', { message: err.message }));

@@ -26,7 +26,7 @@ export const providerHooks = new Hono<AppEnv>()
    */
   .get("/hooks/:provider/:secret", async (c) => {
     const deps = c.var.deps;
-    const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"));
+    const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"), deps.config.LOOKUP_CACHE_MS);
     if (!channel) throw new AppError("unauthorized", "unknown webhook URL");
     const provider = providerOf(channel);
     if (!provider.verifyWebhook) throw new AppError("not_found", "this provider's webhooks are POSTed");
@@ -38,7 +38,7 @@ export const providerHooks = new Hono<AppEnv>()
   })
   .post("/hooks/:provider/:secret", async (c) => {
   const deps = c.var.deps;
-  const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"));
+  const channel = await findChannelOfProviderHook(deps.db, c.req.param("provider"), c.req.param("secret"), deps.config.LOOKUP_CACHE_MS);
   if (!channel) throw new AppError("unauthorized", "unknown webhook URL");
 
   const body = await c.req.text();

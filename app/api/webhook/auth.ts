@@ -4,7 +4,7 @@ import { CHECK_PHONE_LIMIT, hitRateLimit, WEBHOOK_API_LIMIT } from "../../core/r
 import { lookupWebhookToken, type WebhookCaller } from "../../core/webhook-tokens.js";
 import type { AppEnv } from "../../deps.js";
 
-export const WEBHOOK_METHODS = ["sendText", "sendFile", "sendTemplate", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
+export const WEBHOOK_METHODS = ["sendText", "sendFile", "sendTemplate", "sendForm", "checkPhone", "checkStatus", "checkMessageStatus"] as const;
 export type WebhookMethod = (typeof WEBHOOK_METHODS)[number];
 
 /** The public webhook API's context: AppEnv plus the authenticated caller. */
@@ -35,7 +35,7 @@ export function webhookAuth(method: WebhookMethod): MiddlewareHandler<WebhookEnv
     // Hono answers HEAD through GET routes; a HEAD (link previews, uptime checkers) must never send.
     if (c.req.method === "HEAD") return c.body(null, 405, { Allow: "GET, POST" });
     const { db, clock } = c.var.deps;
-    const caller = await lookupWebhookToken(db, c.req.param("kind") ?? "", c.req.param("token") ?? "");
+    const caller = await lookupWebhookToken(db, c.req.param("kind") ?? "", c.req.param("token") ?? "", c.var.deps.config.LOOKUP_CACHE_MS);
     if (caller.token.scopes.length > 0 && !caller.token.scopes.includes(method)) {
       throw new AppError("forbidden", `this webhook token may not call ${method}`);
     }

@@ -11,6 +11,7 @@ import { webhookDocs } from "./docs.js";
 import { openApi } from "./openapi.js";
 import { paramsBodyLimit } from "./params.js";
 import { sendFile } from "./send-file.js";
+import { sendForm } from "./send-form.js";
 import { sendTemplate } from "./send-template.js";
 import { sendText } from "./send-text.js";
 
@@ -29,12 +30,13 @@ export const webhookApi = new Hono<AppEnv>()
   .route("/", sendText)
   .route("/", sendFile)
   .route("/", sendTemplate)
+  .route("/", sendForm)
   .route("/", checkPhone)
   .route("/", checkStatus)
   .route("/", checkMessageStatus)
   // registered last: only a method none of the routes above answered reaches it
   .on(["GET", "POST"], `${WEBHOOK_ROUTE_PREFIX}/:method`, async (c) => {
-    await lookupWebhookToken(c.var.deps.db, c.req.param("kind"), c.req.param("token"));
+    await lookupWebhookToken(c.var.deps.db, c.req.param("kind"), c.req.param("token"), c.var.deps.config.LOOKUP_CACHE_MS);
     throw new AppError("not_found", `Unknown method ${c.req.param("method")}; methods: ${WEBHOOK_METHODS.join(", ")}`);
   });
 

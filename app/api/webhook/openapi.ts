@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ERROR_STATUS, type ErrorCode } from "../../core/errors.js";
 import type { AppEnv } from "../../deps.js";
+import { MAX_WAIT_SECONDS } from "./params.js";
 import { ERROR_DOCS, METHOD_DOCS, type MethodDoc, type ParamDoc } from "./reference.js";
 
 /** The parts of OpenAPI 3.1 this document uses, so a typo in a key is a type error. */
@@ -12,6 +13,8 @@ interface SchemaObject {
   required?: string[];
   items?: SchemaObject;
   minimum?: number;
+  pattern?: string;
+  additionalProperties?: boolean | SchemaObject;
   maximum?: number;
   format?: string;
   examples?: unknown[];
@@ -52,15 +55,25 @@ export interface OpenApiDocument {
 }
 
 function paramSchema(p: ParamDoc): SchemaObject {
-  if (p.yesNo) return { type: "string", enum: ["Y", "N"], description: p.description, examples: [p.example] };
-  if (p.name === "wait") return { type: "integer", minimum: 0, maximum: 10, description: p.description, examples: [Number(p.example)] };
+  const description = p.description.en;
+  if (p.yesNo) return { type: "string", enum: ["Y", "N"], description, examples: [p.example] };
+  if (p.name === "wait") return { type: "integer", minimum: 0, maximum: MAX_WAIT_SECONDS, description, examples: [Number(p.example)] };
   // `name[]`: a list, repeated in a query or form (PHP style), an array in a JSON body
-  if (p.name.endsWith("[]")) return { type: "array", items: { type: "string" }, description: p.description, examples: [[p.example]] };
-  return { type: p.type, description: p.description, examples: [p.example] };
+  if (p.name.endsWith("[]")) return { type: "array", items: { type: "string" }, description, examples: [[p.example]] };
+  return { type: p.type, description, ...(p.pattern ? { pattern: p.pattern } : {}), examples: [p.example] };
 }
 
 /** POST bodies carry the same names as the query: one object schema serves form and JSON. */
 function bodySchema(m: MethodDoc): SchemaObject {
+  if (m.formFields) {
+    // sendForm: the form's own fields, whatever the builder names them; the configuration stays in the query
+    return {
+      type: "object",
+      description: "The visitor's answers under the form's own field names (configuration parameters go in the query string).",
+      additionalProperties: { type: "string" },
+      examples: [Object.fromEntries(m.formFields)],
+    };
+  }
   const required = m.params.filter((p) => p.required).map((p) => p.name);
   return {
     type: "object",
@@ -89,16 +102,33 @@ function responsesOf(m: MethodDoc): Record<string, ResponseObject> {
 }
 
 function operation(m: MethodDoc, verb: "get" | "post"): OperationObject {
-  const text = m.warning ? `${m.description}\n\n**Warning:** ${m.warning}\n\nLimit: ${m.limit}.` : `${m.description}\n\nLimit: ${m.limit}.`;
-  const base = { operationId: `${m.name}${verb === "get" ? "Get" : "Post"}`, summary: m.summary, description: text, tags: ["webhook"] };
+  const warning = m.warning ? `\n\n**Warning:** ${m.warning.en}` : "";
+  const text = `${m.description.en}${warning}\n\nLimit: ${m.limit.en}.`;
+  const base = { operationId: `${m.name}${verb === "get" ? "Get" : "Post"}`, summary: m.summary.en, description: text, tags: ["webhook"] };
+  const query = m.params.map((p) => ({ name: p.name, in: "query" as const, required: p.required, schema: paramSchema(p) }));
   if (verb === "get") {
     return {
       ...base,
-      parameters: m.params.map((p) => ({ name: p.name, in: "query" as const, required: p.required, schema: paramSchema(p) })),
+      parameters: query,
       responses: responsesOf(m),
     };
   }
   const schema = bodySchema(m);
+  if (m.formFields) {
+    return {
+      ...base,
+      parameters: query,
+      requestBody: {
+        required: false,
+        content: {
+          "application/x-www-form-urlencoded": { schema },
+          "application/json": { schema },
+          "multipart/form-data": { schema },
+        },
+      },
+      responses: responsesOf(m),
+    };
+  }
   return {
     ...base,
     requestBody: { required: m.params.some((p) => p.required), content: { "application/x-www-form-urlencoded": { schema }, "application/json": { schema } } },
@@ -118,8 +148,8 @@ export function buildOpenApi(publicUrl: string): OpenApiDocument {
       title: "chatbridge webhook API",
       version: "1.0.0",
       description:
-        "OLChat-compatible secret webhook URLs for WhatsApp and Telegram channels. Every method accepts GET with query parameters and POST with a form or JSON body of the same names.\n\nErrors:\n" +
-        ERROR_DOCS.map((e) => `- \`${e.code}\` (HTTP ${ERROR_STATUS[e.code]}): ${e.when}`).join("\n"),
+        "OLChat-compatible secret webhook URLs for WhatsApp and Telegram channels. Every method accepts GET with query parameters and POST with a form or JSON body of the same names (sendForm: configuration in the query string, the form's own fields in the body).\n\nErrors:\n" +
+        ERROR_DOCS.map((e) => `- \`${e.code}\` (HTTP ${ERROR_STATUS[e.code]}): ${e.when.en}`).join("\n"),
     },
     servers: [{ url: publicUrl }],
     paths: Object.fromEntries(

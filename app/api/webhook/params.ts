@@ -81,34 +81,43 @@ async function fromMultipart(c: Context): Promise<RawParams> {
   return out;
 }
 
-/**
- * Reads a webhook API call into one flat set of parameters, whatever way the integrator sent
- * them: the query string of a GET (what OLChat documents), or the body of a POST as
- * `application/x-www-form-urlencoded`, `multipart/form-data` or JSON. Body parameters override
- * query parameters of the same name, so a POST may keep fixed ones in the URL.
- */
-export async function readParams(c: Context): Promise<RawParams> {
+/** The query string's parameters (lists flattened as `name[0]`, `name[1]`…). */
+export function readQuery(c: Context): RawParams {
   const out: RawParams = {};
   for (const [key, value] of new URL(c.req.url).searchParams) addParam(out, key, value);
-  if (c.req.method !== "POST") return out;
+  return out;
+}
 
+/**
+ * The body of a POST as flat parameters, whatever way it was sent: `application/x-www-form-urlencoded`,
+ * `multipart/form-data` (without files) or JSON. A GET has none.
+ */
+export async function readBody(c: Context): Promise<RawParams> {
+  if (c.req.method !== "POST") return {};
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "multipart/form-data") return { ...out, ...(await fromMultipart(c)) };
+  if (type === "multipart/form-data") return fromMultipart(c);
 
   const text = await c.req.text();
-  if (text.trim() === "") return out;
-  if (type === "application/json" || type.endsWith("+json")) return { ...out, ...fromJson(text) };
+  if (text.trim() === "") return {};
+  if (type === "application/json" || type.endsWith("+json")) return fromJson(text);
   if (type === "application/x-www-form-urlencoded" || type === "" || type === "text/plain") {
     // 1C and shell scripts often post form data without a content type
-    let body: RawParams;
-    if (type === "" && text.trimStart().startsWith("{")) body = fromJson(text);
-    else {
-      body = {};
-      for (const [key, value] of new URLSearchParams(text)) addParam(body, key, value);
-    }
-    return { ...out, ...body };
+    if (type === "" && text.trimStart().startsWith("{")) return fromJson(text);
+    const body: RawParams = {};
+    for (const [key, value] of new URLSearchParams(text)) addParam(body, key, value);
+    return body;
   }
   throw new AppError("invalid_body", `unsupported Content-Type ${type}: use application/x-www-form-urlencoded or application/json`);
+}
+
+/**
+ * Reads a webhook API call into one flat set of parameters, whatever way the integrator sent
+ * them: the query string of a GET (what OLChat documents), or the body of a POST (see
+ * readBody). Body parameters override query parameters of the same name, so a POST may keep
+ * fixed ones in the URL.
+ */
+export async function readParams(c: Context): Promise<RawParams> {
+  return { ...readQuery(c), ...(await readBody(c)) };
 }
 
 /**

@@ -7,7 +7,7 @@ import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
 import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, waitSeconds, yesNo } from "./params.js";
 
 /** WhatsApp caps a text at 65,536 characters, Telegram at 4,096 (reference/providers.md). */
-const MAX_TEXT = { wa: 65_536, tg: 4_096 } as const;
+export const MAX_TEXT = { wa: 65_536, tg: 4_096 } as const;
 
 const sendTextParams = z.object({
   phone_number: phoneNumber,

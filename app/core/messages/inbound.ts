@@ -4,10 +4,10 @@ import { channels, lineBindings, type MessageFile, messages, outboxJobs } from "
 import type { AppDeps } from "../../deps.js";
 import type { IncomingFile, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
-import { enqueueJob } from "../outbox/enqueue.js";
 import { peerKey } from "../peer.js";
-import { upsertConversation } from "./outgoing.js";
+import { insertMessageWithJobs } from "./insert-message.js";
 import { deferStatus, findByProviderId, type LateStatus, recordStatus } from "./record-status.js";
+import { forgetChannel } from "../lookup-cache.js";
 
 /** Job kind that carries a client's message into the bound CRM chat (handled by crm/*). */
 export const CRM_DELIVER_JOB = "crm.deliver_incoming";
@@ -101,47 +101,44 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
       ];
       for (const row of rows) {
         const now = new Date(received + rowSerial++);
-        const jobId = await deps.db.transaction(async (tx) => {
-          const conversationId = await upsertConversation(tx, channel.id, event.peer, now, {
+        const inserted = await insertMessageWithJobs(deps.db, {
+          channelId: channel.id,
+          peer: event.peer,
+          facts: {
             ...(event.fromOwner ? {} : { inboundAt: event.at }),
             ...(event.clientPhone ? { phone: event.clientPhone } : {}),
-          });
-          const [inserted] = await tx
-            .insert(messages)
-            .values({
-              channelId: channel.id,
-              conversationId,
-              direction: event.fromOwner ? "out" : "in",
-              origin: event.fromOwner ? "phone" : "provider",
-              peer: peerKey(event.peer),
-              body: row.body,
-              file: row.file,
-              editOf: row.editOf,
-              providerMessageId: event.providerMessageId,
-              status: event.fromOwner ? "sent" : "delivered",
-              statusHistory: [{ status: event.fromOwner ? "sent" : "delivered", at: event.at.toISOString() }],
-              dedupKey: `in:${channel.id}:${row.key}`,
-              createdAt: now,
-              updatedAt: now,
-            })
-            .onConflictDoNothing({ target: messages.dedupKey })
-            .returning({ id: messages.id });
-          if (!inserted) return null;
-          if (!binding) return undefined;
-          const { job } = await enqueueJob(
-            tx,
-            {
-              kind: CRM_DELIVER_JOB,
-              payload: { messageId: inserted.id },
-              dedupKey: `${CRM_DELIVER_JOB}:${inserted.id}`,
-              // one at a time per conversation and in the order written (an ordered job kind)
-              pace: { key: `conversation:${conversationId}`, minIntervalMs: 0, jitterMs: 0 },
-              maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-            },
-            now,
-          );
-          return job.id;
+          },
+          now,
+          row: {
+            channelId: channel.id,
+            direction: event.fromOwner ? "out" : "in",
+            origin: event.fromOwner ? "phone" : "provider",
+            peer: peerKey(event.peer),
+            body: row.body,
+            file: row.file,
+            editOf: row.editOf,
+            providerMessageId: event.providerMessageId,
+            status: event.fromOwner ? "sent" : "delivered",
+            statusHistory: [{ status: event.fromOwner ? "sent" : "delivered", at: event.at.toISOString() }],
+            dedupKey: `in:${channel.id}:${row.key}`,
+            createdAt: now,
+            updatedAt: now,
+          },
+          // one at a time per conversation and in the order written (an ordered job kind)
+          jobs: (messageId) =>
+            binding
+              ? [
+                  {
+                    kind: CRM_DELIVER_JOB,
+                    payload: { messageId },
+                    dedupKey: `${CRM_DELIVER_JOB}:${messageId}`,
+                    pace: { key: { conversation: true }, minIntervalMs: 0, jitterMs: 0 },
+                    maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+                  },
+                ]
+              : [],
         });
+        const jobId = inserted ? (inserted.jobIds[0] ?? undefined) : null;
         if (jobId === null) result.duplicates++;
         else {
           result.stored++;
@@ -176,6 +173,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
         .update(channels)
         .set({ state: event.state, stateCheckedAt: event.at, updatedAt: new Date(received) })
         .where(eq(channels.id, channel.id));
+      forgetChannel(channel.id);
     }
   }
   if (result.jobIds.length > 0) await deps.queue.wake(result.jobIds);

@@ -1,17 +1,20 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/index.js";
-import { conversations, type MessageFile, type MessageTemplateRef, messages } from "../../db/schema.js";
+import { eq } from "drizzle-orm";
+import { type MessageFile, type MessageTemplateRef, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { OutgoingContent, Peer } from "../../providers/types.js";
 import { type Channel, pacingOf, providerOf } from "../channels.js";
-import { type EnqueueInput, enqueueJob } from "../outbox/enqueue.js";
+import type { PaceSpec } from "../outbox/types.js";
 import { peerKey } from "../peer.js";
+import { type InsertMessageInput, insertMessageWithJobs, type MessageJob, type NewMessageRow } from "./insert-message.js";
 import { CRM_STATUS_JOB } from "./record-status.js";
 import type { Message } from "./status.js";
 
 export const SEND_JOB = "message.send";
 
 export type Origin = Message["origin"];
+
+/** A further job about a new message (its CRM note, its mirror into the CRM chat). */
+export type ExtraJob = Omit<MessageJob, "maxAttempts" | "pace"> & { pace?: PaceSpec };
 
 export interface OutgoingInput {
   channel: Channel;
@@ -30,62 +33,25 @@ export interface OutgoingInput {
    */
   dedupWindowMs?: number;
   /**
-   * Further jobs about the new message, written in its transaction (e.g. mirroring a webhook
+   * Further jobs about the new message, given its id, written with it (e.g. mirroring a webhook
    * API send into the CRM chat); not written for a deduplicated repeat.
    */
-  extraJobs?: (message: Message) => Array<Omit<EnqueueInput, "maxAttempts">>;
+  extraJobs?: (messageId: string) => ExtraJob[];
 }
 
-export interface ConversationFacts {
-  /** the client wrote at this time: opens the customer-service window (never moved back) */
-  inboundAt?: Date;
-  /** the client's own phone learned in the chat (a Telegram contact they shared) */
-  phone?: string;
+interface Queued {
+  message: Message;
+  created: boolean;
+  jobIds: string[];
 }
 
-/** Finds or creates the conversation of a channel's client, keeping the latest name, handle and phone we learned. */
-export async function upsertConversation(db: Db, channelId: string, peer: Peer, now: Date, facts: ConversationFacts = {}): Promise<string> {
-  const inboundAt = facts.inboundAt ?? null;
-  const [row] = await db
-    .insert(conversations)
-    .values({
-      channelId,
-      peer: peerKey(peer),
-      peerPhone: facts.phone ?? peer.phone ?? null,
-      peerName: peer.name ?? null,
-      peerUsername: peer.username ?? null,
-      lastInboundAt: inboundAt,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: [conversations.channelId, conversations.peer],
-      set: {
-        updatedAt: now,
-        peerName: sql`coalesce(excluded.peer_name, ${conversations.peerName})`,
-        peerUsername: sql`coalesce(excluded.peer_username, ${conversations.peerUsername})`,
-        peerPhone: sql`coalesce(excluded.peer_phone, ${conversations.peerPhone})`,
-        lastInboundAt: sql`greatest(excluded.last_inbound_at, ${conversations.lastInboundAt})`,
-      },
-    })
-    .returning({ id: conversations.id });
-  return row!.id;
-}
-
-/**
- * The one way an outgoing message enters the system: the message row and its send job are
- * written in one transaction, deduplicated by the origin's key (a repeated request returns the
- * first message and sends nothing), then the job processor is woken. Phone-gateway channels get
- * no job: the phone itself fetches queued messages (api/gateway).
- */
 /** The row of an outgoing message as queued; a refused one (recordRefusedOutgoing) is this row, failed. */
-function outgoingRow(input: Omit<OutgoingInput, "extraJobs" | "dedupWindowMs">, conversationId: string, now: Date) {
+function outgoingRow(input: Omit<OutgoingInput, "extraJobs" | "dedupWindowMs">, now: Date): NewMessageRow {
   const { content } = input;
   const file: MessageFile | null =
     content.type === "file" ? { url: content.url, ...(content.name ? { name: content.name } : {}), ...(content.mime ? { mime: content.mime } : {}) } : null;
   return {
     channelId: input.channel.id,
-    conversationId,
     direction: "out" as const,
     origin: input.origin,
     peer: peerKey(input.peer),
@@ -99,51 +65,66 @@ function outgoingRow(input: Omit<OutgoingInput, "extraJobs" | "dedupWindowMs">, 
     dedupKey: input.dedupKey,
     createdAt: now,
     updatedAt: now,
-  } satisfies typeof messages.$inferInsert;
+  };
 }
 
+/**
+ * The one way an outgoing message enters the system: the message row and its send job are
+ * written together (one statement, insert-message.ts), deduplicated by the origin's key (a
+ * repeated request returns the first message and sends nothing), then the job processor is
+ * woken. Phone-gateway channels get no send job: the phone itself fetches queued messages
+ * (api/gateway).
+ */
 export async function queueOutgoing(deps: AppDeps, input: OutgoingInput): Promise<{ message: Message; created: boolean }> {
   const now = deps.clock.now();
-  const provider = providerOf(input.channel);
-  const pulledByPhone = provider.capabilities.inbound === "gateway";
+  const pulledByPhone = providerOf(input.channel).capabilities.inbound === "gateway";
+  const maxAttempts = deps.config.OUTBOX_MAX_ATTEMPTS;
+  const insert: InsertMessageInput = {
+    channelId: input.channel.id,
+    peer: input.peer,
+    row: outgoingRow(input, now),
+    now,
+    jobs: (messageId) => [
+      ...(input.extraJobs?.(messageId) ?? []).map((job) => ({ ...job, maxAttempts })),
+      ...(pulledByPhone
+        ? []
+        : [
+            {
+              kind: SEND_JOB,
+              payload: { messageId },
+              dedupKey: `${SEND_JOB}:${messageId}`,
+              pace: { key: `channel:${input.channel.id}`, ...pacingOf(input.channel) },
+              maxAttempts,
+            },
+          ]),
+    ],
+  };
+  const fresh = await insertMessageWithJobs(deps.db, insert);
+  const result: Queued = fresh ? { ...fresh, created: true } : await repeatOrRenewal(deps, input, insert);
+  if (result.jobIds.length > 0) await deps.queue.wake(result.jobIds);
+  return { message: result.message, created: result.created };
+}
 
-  const result = await deps.db.transaction(async (tx) => {
-    const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
-    const row = outgoingRow(input, conversationId, now);
-    let [inserted] = await tx.insert(messages).values(row).onConflictDoNothing({ target: messages.dedupKey }).returning();
-    // A concurrent repeat may retire the key under us: look again (each statement sees the latest commit).
-    for (let attempt = 0; !inserted && attempt < 3; attempt++) {
+/**
+ * The dedup key exists: the first message answers the repeat, unless the key's window
+ * (dedupWindowMs) has passed, when the old row's key is retired and the message written anew,
+ * in one transaction. A concurrent repeat may retire the key under us: look again (each
+ * statement sees the latest commit).
+ */
+async function repeatOrRenewal(deps: AppDeps, input: OutgoingInput, insert: InsertMessageInput): Promise<Queued> {
+  return deps.db.transaction(async (tx) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey)).for("update");
       if (existing) {
-        const expired = input.dedupWindowMs !== undefined && now.getTime() - existing.createdAt.getTime() >= input.dedupWindowMs;
-        if (!expired) return { message: existing, created: false, jobId: undefined, extraJobIds: [] };
+        const expired = input.dedupWindowMs !== undefined && insert.now.getTime() - existing.createdAt.getTime() >= input.dedupWindowMs;
+        if (!expired) return { message: existing, created: false, jobIds: [] };
         await tx.update(messages).set({ dedupKey: `${input.dedupKey}#${existing.id}` }).where(eq(messages.id, existing.id));
       }
-      [inserted] = await tx.insert(messages).values(row).onConflictDoNothing({ target: messages.dedupKey }).returning();
+      const fresh = await insertMessageWithJobs(tx, insert);
+      if (fresh) return { ...fresh, created: true };
     }
-    if (!inserted) throw new Error(`outgoing: dedup key ${input.dedupKey} kept changing under concurrent requests`);
-    const extraJobIds: string[] = [];
-    for (const extra of input.extraJobs?.(inserted) ?? []) {
-      const { job } = await enqueueJob(tx, { ...extra, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);
-      extraJobIds.push(job.id);
-    }
-    if (pulledByPhone) return { message: inserted, created: true, jobId: undefined, extraJobIds };
-    const { job } = await enqueueJob(
-      tx,
-      {
-        kind: SEND_JOB,
-        payload: { messageId: inserted.id },
-        dedupKey: `${SEND_JOB}:${inserted.id}`,
-        pace: { key: `channel:${input.channel.id}`, ...pacingOf(input.channel) },
-        maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-      },
-      now,
-    );
-    return { message: inserted, created: true, jobId: job.id, extraJobIds };
+    throw new Error(`outgoing: dedup key ${input.dedupKey} kept changing under concurrent requests`);
   });
-  const woken = [...(result.jobId ? [result.jobId] : []), ...result.extraJobIds];
-  if (woken.length > 0) await deps.queue.wake(woken);
-  return { message: result.message, created: result.created };
 }
 
 /**
@@ -158,37 +139,34 @@ export async function recordRefusedOutgoing(
   failure: { code: string; reason: string },
 ): Promise<{ message: Message; created: boolean }> {
   const now = deps.clock.now();
-  const result = await deps.db.transaction(async (tx) => {
-    const conversationId = await upsertConversation(tx, input.channel.id, input.peer, now);
-    const queued = outgoingRow(input, conversationId, now);
-    const [inserted] = await tx
-      .insert(messages)
-      .values({
-        ...queued,
-        status: "failed",
-        statusHistory: [...queued.statusHistory, { status: "failed", at: now.toISOString(), reason: failure.reason }],
-        errorCode: failure.code,
-        errorMessage: failure.reason,
-      })
-      .onConflictDoNothing({ target: messages.dedupKey })
-      .returning();
-    if (!inserted) {
-      const [existing] = await tx.select().from(messages).where(eq(messages.dedupKey, input.dedupKey));
-      return { message: existing!, created: false, jobId: undefined };
-    }
-    if (!inserted.crmMessageId) return { message: inserted, created: true, jobId: undefined };
-    const { job } = await enqueueJob(
-      tx,
-      {
-        kind: CRM_STATUS_JOB,
-        payload: { messageId: inserted.id, status: "failed" },
-        dedupKey: `${CRM_STATUS_JOB}:${inserted.id}:failed`,
-        maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-      },
-      now,
-    );
-    return { message: inserted, created: true, jobId: job.id };
+  const queued = outgoingRow(input, now);
+  const fresh = await insertMessageWithJobs(deps.db, {
+    channelId: input.channel.id,
+    peer: input.peer,
+    now,
+    row: {
+      ...queued,
+      status: "failed",
+      statusHistory: [...(queued.statusHistory ?? []), { status: "failed", at: now.toISOString(), reason: failure.reason }],
+      errorCode: failure.code,
+      errorMessage: failure.reason,
+    },
+    jobs: (messageId) =>
+      input.crmMessageId
+        ? [
+            {
+              kind: CRM_STATUS_JOB,
+              payload: { messageId, status: "failed" },
+              dedupKey: `${CRM_STATUS_JOB}:${messageId}:failed`,
+              maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+            },
+          ]
+        : [],
   });
-  if (result.jobId) await deps.queue.wake([result.jobId]);
-  return { message: result.message, created: result.created };
+  if (!fresh) {
+    const [existing] = await deps.db.select().from(messages).where(eq(messages.dedupKey, input.dedupKey));
+    return { message: existing!, created: false };
+  }
+  if (fresh.jobIds.length > 0) await deps.queue.wake(fresh.jobIds);
+  return { message: fresh.message, created: true };
 }

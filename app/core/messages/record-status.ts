@@ -28,19 +28,25 @@ export async function recordStatus(
   change: StatusChange,
 ): Promise<{ message?: Message; jobId?: string }> {
   const now = deps.clock.now();
+  const reportJob = (updated: Message) => ({
+    kind: CRM_STATUS_JOB,
+    payload: { messageId: updated.id, status: change.status },
+    dedupKey: `${CRM_STATUS_JOB}:${updated.id}:${change.status}`,
+    maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
+  });
+  // A message from outside a CRM chat gets no report job: one statement, no transaction (the
+  // send job's hot path: an API send's "sent" costs one round trip, not three). A mirror into
+  // amojo may have given it a CRM id since it was read: then the report follows at once.
+  if (!message.crmMessageId) {
+    const updated = await applyStatus(deps.db, message, change);
+    if (!updated?.crmMessageId) return updated ? { message: updated } : {};
+    const { job } = await enqueueJob(deps.db, reportJob(updated), now);
+    return { message: updated, jobId: job.id };
+  }
   return deps.db.transaction(async (tx) => {
     const updated = await applyStatus(tx, message, change);
     if (!updated?.crmMessageId) return updated ? { message: updated } : {};
-    const { job } = await enqueueJob(
-      tx,
-      {
-        kind: CRM_STATUS_JOB,
-        payload: { messageId: updated.id, status: change.status },
-        dedupKey: `${CRM_STATUS_JOB}:${updated.id}:${change.status}`,
-        maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS,
-      },
-      now,
-    );
+    const { job } = await enqueueJob(tx, reportJob(updated), now);
     return { message: updated, jobId: job.id };
   });
 }

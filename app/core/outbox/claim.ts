@@ -1,6 +1,6 @@
-import { and, asc, eq, exists, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
-import type { Db } from "../../db/index.js";
+import { type Db, fromDriverRow, queryRows } from "../../db/index.js";
 import { outboxJobs, paceSlots } from "../../db/schema.js";
 import type { Job } from "./types.js";
 
@@ -34,6 +34,9 @@ export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
   const random = opts.random ?? Math.random;
   const leaseUntil = new Date(now.getTime() + leaseMs);
   const leaseToken = crypto.randomUUID();
+  const at = now.toISOString();
+  const leaseAt = leaseUntil.toISOString();
+  const dueSql = sql`((j.status = 'pending' and j.run_at <= ${at}::timestamptz) or (j.status = 'running' and j.lease_until <= ${at}::timestamptz))`;
   const claimedSet = {
     status: "running" as const,
     attempts: sql`${outboxJobs.attempts} + 1`,
@@ -53,63 +56,52 @@ export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
     const claimed = await tx.update(outboxJobs).set(claimedSet).where(inArray(outboxJobs.id, free)).returning();
     if (claimed.length >= limit) return claimed;
 
-    const slots = await tx
-      .select({ key: paceSlots.key, minIntervalMs: paceSlots.minIntervalMs, jitterMs: paceSlots.jitterMs })
-      .from(paceSlots)
-      .where(
-        and(
-          lte(paceSlots.nextAt, now),
-          or(isNull(paceSlots.busyJobId), lte(paceSlots.busyUntil, now)),
-          exists(
-            tx
-              .select({ one: sql`1` })
-              .from(outboxJobs)
-              .where(and(eq(outboxJobs.paceKey, paceSlots.key), dueJobs(now))),
+    // Paced jobs in one statement, whatever the batch: the slots that may send now (locked, so
+    // no other claimer takes them), the oldest due job of each, the claim, and each slot's next
+    // send time and holder. The jitter comes from `random`, one draw per slot in order.
+    const room = limit - claimed.length;
+    const draws = Array.from({ length: room }, () => random());
+    const paced = await queryRows<Record<string, unknown>>(
+      tx,
+      sql`with slots as (
+            select key, min_interval_ms, jitter_ms, next_at
+            from ${paceSlots}
+            where next_at <= ${at}::timestamptz
+              and (busy_job_id is null or busy_until <= ${at}::timestamptz)
+              and exists (select 1 from ${outboxJobs} j where j.pace_key = pace_slots.key and ${dueSql})
+            order by next_at
+            limit ${room}
+            for update of pace_slots skip locked
           ),
-        ),
-      )
-      .orderBy(asc(paceSlots.nextAt))
-      .limit(limit - claimed.length)
-      .for("update", { of: paceSlots, skipLocked: true });
-
-    for (const slot of slots) {
-      const [next] = await tx
-        .select({ id: outboxJobs.id })
-        .from(outboxJobs)
-        .where(and(eq(outboxJobs.paceKey, slot.key), dueJobs(now)))
-        // oldest first among the due: after a hold the throttled message goes before the later ones
-        .orderBy(asc(outboxJobs.createdAt), asc(outboxJobs.runAt))
-        .limit(1)
-        .for("update", { skipLocked: true });
-      if (!next) continue;
-      const [job] = await tx.update(outboxJobs).set(claimedSet).where(eq(outboxJobs.id, next.id)).returning();
-      if (!job) continue;
-      const gap = slot.minIntervalMs + Math.round(random() * slot.jitterMs);
-      await tx
-        .update(paceSlots)
-        .set({ nextAt: new Date(now.getTime() + gap), busyJobId: job.id, busyUntil: leaseUntil })
-        .where(eq(paceSlots.key, slot.key));
-      claimed.push(job);
-    }
+          picked as (
+            select s.key, s.min_interval_ms, s.jitter_ms, row_number() over (order by s.next_at, s.key) as n, j.id
+            from slots s
+            cross join lateral (
+              select j.id from ${outboxJobs} j
+              where j.pace_key = s.key and ${dueSql}
+              -- oldest first among the due: after a hold the throttled message goes before the later ones
+              order by j.created_at, j.run_at
+              limit 1
+              for update skip locked
+            ) j
+          ),
+          taken as (
+            update ${outboxJobs} set status = 'running', attempts = outbox_jobs.attempts + 1,
+              lease_token = ${leaseToken}::uuid, lease_until = ${leaseAt}::timestamptz, updated_at = ${at}::timestamptz
+            from picked where outbox_jobs.id = picked.id
+            returning outbox_jobs.*
+          ),
+          moved as (
+            update ${paceSlots} set
+              next_at = ${at}::timestamptz + make_interval(secs => (picked.min_interval_ms + round((${`{${draws.join(",")}}`}::float8[])[picked.n::int] * picked.jitter_ms)) / 1000.0),
+              busy_job_id = picked.id, busy_until = ${leaseAt}::timestamptz
+            from picked where pace_slots.key = picked.key and picked.id in (select id from taken)
+          )
+          select * from taken`,
+    );
+    for (const row of paced) claimed.push(fromDriverRow(outboxJobs, row));
     return claimed;
   });
-}
-
-/**
- * Frees the job's pace slot so the channel's next job may go once its interval has passed, or
- * not before `holdUntil` (the provider throttled the channel): the hold lives on the shared
- * slot row, so every process's claim honours it.
- */
-async function freeSlot(db: Db, job: Job, holdUntil?: Date): Promise<void> {
-  if (!job.paceKey) return;
-  await db
-    .update(paceSlots)
-    .set({
-      busyJobId: null,
-      busyUntil: null,
-      ...(holdUntil ? { nextAt: sql`greatest(${paceSlots.nextAt}, ${holdUntil.toISOString()}::timestamptz)` } : {}),
-    })
-    .where(and(eq(paceSlots.key, job.paceKey), eq(paceSlots.busyJobId, job.id)));
 }
 
 /** Ownership check: only the holder of the current lease may finish a job. */
@@ -120,22 +112,29 @@ function heldBy(job: Job) {
 type JobUpdate = PgUpdateSetSource<typeof outboxJobs>;
 
 /**
- * Applies a final or retry update if this caller still holds the lease, and frees the pace
- * slot with it. Unpaced jobs need one statement, so they skip the transaction.
+ * Applies a final or retry update if this caller still holds the lease, and frees the job's
+ * pace slot in the same statement, so the channel's next job may go once its interval has
+ * passed, or not before `holdUntil` (the provider throttled the channel): the hold lives on the
+ * shared slot row, so every process's claim honours it. A stale holder changes nothing: it
+ * must not free the slot its job's new holder now occupies.
  */
 async function finish(db: Db, job: Job, set: JobUpdate, holdUntil?: Date): Promise<boolean> {
-  const apply = async (q: Db) => {
-    const rows = await q
-      .update(outboxJobs)
-      .set({ leaseToken: null, leaseUntil: null, ...set })
-      .where(heldBy(job))
-      .returning({ id: outboxJobs.id });
-    // a stale holder must not free the slot its job's new holder now occupies
-    if (rows.length === 0) return false;
-    await freeSlot(q, job, holdUntil);
-    return true;
-  };
-  return job.paceKey ? db.transaction(apply) : apply(db);
+  const update = db
+    .update(outboxJobs)
+    .set({ leaseToken: null, leaseUntil: null, ...set })
+    .where(heldBy(job))
+    .returning({ id: outboxJobs.id });
+  if (!job.paceKey) return (await update).length > 0;
+  const hold = holdUntil ? sql`, next_at = greatest(next_at, ${holdUntil.toISOString()}::timestamptz)` : sql``;
+  const [row] = await queryRows<{ n: number | string }>(
+    db,
+    sql`with finished as (${update.getSQL()}),
+        freed as (
+          update ${paceSlots} set busy_job_id = null, busy_until = null${hold}
+          where key = ${job.paceKey} and busy_job_id = ${job.id}::uuid and exists (select 1 from finished))
+        select count(*)::int as n from finished`,
+  );
+  return Number(row?.n ?? 0) > 0;
 }
 
 /** Marks a claimed job done. False when the lease was lost (expired and re-claimed elsewhere). */

@@ -29,6 +29,8 @@ const accountSchema = z.looseObject({
   subdomain: z.string().regex(/^[a-z0-9-]{1,63}$/i),
   amojo_id: z.string().min(1).max(100),
   name: z.string().optional(),
+  /** the account settings' country (ISO code in the docs' example); anything else is dropped, not a failed install */
+  country: z.string().nullish().catch(undefined),
 });
 type AccountInfo = z.output<typeof accountSchema>;
 
@@ -67,7 +69,7 @@ export async function installAmoAccount(
     dpSecretEnc: await deps.keyring.encrypt(generateToken(), amocrmTokenContext(accountId, "dp_secret")),
   };
   // a reinstall keeps the region the admin may have chosen since
-  const region = amocrmInstallRegion(platform);
+  const region = amocrmInstallRegion(platform, account.country);
   if (region && !(existing && "region" in existing.settings)) settings.region = region;
   const fields = {
     domain: host.host,

@@ -3,7 +3,7 @@ import type { OpenApiDocument } from "../../../app/api/webhook/openapi.js";
 import { ERROR_STATUS } from "../../../app/core/errors.js";
 import { WebhookHarness } from "./harness.js";
 
-const METHODS = ["sendText", "sendFile", "sendTemplate", "checkPhone", "checkStatus", "checkMessageStatus"];
+const METHODS = ["sendText", "sendFile", "sendTemplate", "sendForm", "checkPhone", "checkStatus", "checkMessageStatus"];
 
 describe("GET /rest/webhook/openapi.json and GET /docs", () => {
   const h = new WebhookHarness("pglite");
@@ -26,6 +26,29 @@ describe("GET /rest/webhook/openapi.json and GET /docs", () => {
     expect(doc.paths["/rest/webhook/{kind}/{token}/checkPhone"]!.get.description).toMatch(/ban/);
     // every documented error code is a real one, with the status the API answers
     expect(doc.components.schemas.Error?.properties?.error?.enum?.every((code) => typeof code === "string" && code in ERROR_STATUS)).toBe(true);
+    // country is an ISO 3166-1 alpha-2 code wherever it appears
+    for (const path of Object.values(doc.paths)) {
+      const country = path.get.parameters?.find((p) => p.name === "country");
+      if (country) {
+        expect(country.schema.pattern).toBe("^[A-Za-z]{2}$");
+        expect(country.schema.description).toMatch(/ISO 3166-1 alpha-2/);
+      }
+    }
+    // the descriptions are the English ones of the single bilingual description
+    expect(sendText.get.summary).toBe("Send a text message");
+  });
+
+  it("openapi.json documents sendForm: configuration in the query, the form's own fields in the body", async () => {
+    const doc = (await (await h.get("/rest/webhook/openapi.json")).json()) as OpenApiDocument;
+    const sendForm = doc.paths["/rest/webhook/{kind}/{token}/sendForm"]!;
+    const names = (sendForm.post.parameters ?? []).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(["body", "to", "visitor_body", "phone_field", "request_id_field", "send_to_imol", "country", "wait"]));
+    expect(sendForm.post.parameters?.filter((p) => p.required).map((p) => p.name)).toEqual(["body"]);
+    const content = sendForm.post.requestBody?.content ?? {};
+    expect(Object.keys(content)).toEqual(["application/x-www-form-urlencoded", "application/json", "multipart/form-data"]);
+    expect(content["application/json"]?.schema.additionalProperties).toEqual({ type: "string" });
+    expect(sendForm.post.description).toMatch(/test=test/);
+    expect(sendForm.post.description).toMatch(/tranid/);
   });
 
   it("/docs documents every method with curl examples for GET, form POST and JSON POST, the errors and the limits", async () => {

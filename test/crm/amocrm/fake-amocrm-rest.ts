@@ -15,6 +15,7 @@ export interface FakeAmoAccountData {
   readonly accountId: number;
   readonly subdomain: string;
   readonly amojoId: string;
+  readonly country: string | null;
   readonly contacts: Map<number, FakeContact>;
   readonly leads: Map<number, FakeLead>;
   readonly notes: FakeNote[];
@@ -39,7 +40,7 @@ export function mountRestApi(app: Hono, account: FakeAmoAccountData): void {
       subdomain: account.subdomain,
       created_at: 1585840134,
       current_user_id: 1,
-      country: "RU",
+      ...(account.country === null ? {} : { country: account.country }),
       currency: "RUB",
       is_technical_account: false,
       ...(withs.includes("amojo_id") ? { amojo_id: account.amojoId } : {}),

@@ -23,6 +23,8 @@ export interface FakeAmoOptions extends FakeAmoOAuthOptions {
   accountId?: number;
   subdomain?: string;
   amojoId?: string;
+  /** what GET /api/v4/account says as `country` (default "RU"); null leaves the field out */
+  country?: string | null;
 }
 
 let accountSerial = 0;
@@ -39,6 +41,7 @@ export class FakeAmoCrm extends FakeAmoOAuth {
   readonly accountId: number;
   readonly subdomain: string;
   readonly amojoId: string;
+  readonly country: string | null;
   readonly calls: AmoCall[] = [];
   readonly contacts = new Map<number, FakeContact>();
   readonly leads = new Map<number, FakeLead>();
@@ -57,6 +60,7 @@ export class FakeAmoCrm extends FakeAmoOAuth {
     this.accountId = opts.accountId ?? 30_440_000 + accountSerial * 7 + Math.floor(Math.random() * 5);
     this.subdomain = opts.subdomain ?? `acc${this.accountId}`;
     this.amojoId = opts.amojoId ?? crypto.randomUUID();
+    this.country = opts.country === undefined ? "RU" : opts.country;
     this.users.set(1, { id: 1, name: "Admin", isAdmin: true });
   }
 

@@ -56,7 +56,7 @@ describe.each(await backends())("Open Lines connector: line events and send_to_i
       origin: "webhook_api",
       dedupKey: `api:test:${b.line}`,
       sendToImol: true,
-      extraJobs: (m) => [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }],
+      extraJobs: (id) => [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${id}` }],
     });
     h.fake.answerNext("profile", { status: 200, body: { result: { ID: "1", ADMIN: true, NAME: "Anna" } } });
     const sendsBefore = h.wappiSends().length;

@@ -24,7 +24,7 @@ describe("BX24.js in the settings frame (fitWindow needs Bitrix24's own library)
     const local = (await app.request("/127.0.0.1:4000")).headers.get("content-security-policy");
     expect(local).toContain("script-src 'nonce-n0nce';");
 
-    const boot = { token: "t", apiBase: "../api", lang: "en" as const, texts: textsOf("en"), line: null, boundChannelId: null, channels: [] };
+    const boot = { token: "t", apiBase: "../api", lang: "en" as const, texts: textsOf("en"), line: null, boundChannelId: null, channels: [], docsUrl: "https://bridge.example/docs?lang=en" };
     const withBx24 = String(await settingsPageHtml(boot, "n0nce", true));
     const tag = `<script id="cb-bx24" async nonce="n0nce" src="${BX24_SCRIPT_URL}"></script>`;
     expect(withBx24).toContain(tag);

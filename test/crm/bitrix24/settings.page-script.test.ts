@@ -4,41 +4,8 @@ import { SETTINGS_PAGE_SCRIPT } from "../../../app/crm/bitrix24/settings/page-sc
 import { AdminHarness } from "../../api/admin/harness.js";
 import { WAPPI_KNOWN_PHONE } from "../../providers/wappi/fake.js";
 import { backends } from "../../support/db.js";
-import { type FakeElement, fakeDocument, ManualTimers } from "./fake-settings-dom.js";
-import type { InstalledPortal } from "./harness.js";
-
-const BOOT_BLOCK = /<script type="application\/json" id="cb-boot">([\s\S]*?)<\/script>/;
-
-/**
- * Opens the frame as Bitrix24 would and runs the page's real script on the fake DOM
- * (fake-settings-dom.ts) against the real API, so the wiring between the page and the admin API
- * is exercised.
- */
-async function openPage(h: AdminHarness, portal: InstalledPortal, frame: { path: string; body?: Record<string, string> } = { path: "/b24/app" }) {
-  const qs = new URLSearchParams({ DOMAIN: h.fake.host, PROTOCOL: "0", LANG: "en" });
-  const res = await h.postForm(`${frame.path}?${qs}`, { AUTH_ID: h.fake.issueUserToken({ ID: "7", ADMIN: true }), member_id: portal.memberId, ...frame.body });
-  const dom = fakeDocument(BOOT_BLOCK.exec(await res.text())![1]!);
-  const confirms: string[] = [];
-  const timers = new ManualTimers();
-  const window = { confirm: (text: string) => (confirms.push(text), true), crypto: globalThis.crypto };
-  const fetch = (url: URL, init: RequestInit) => h.app.request(url.pathname + url.search, init);
-  const location = { href: `https://bridge.example${frame.path}?${qs}` };
-  new Function("document", "window", "location", "fetch", "navigator", "setTimeout", "clearTimeout", SETTINGS_PAGE_SCRIPT)(
-    dom.document, window, location, fetch, {}, timers.setTimeout, timers.clearTimeout,
-  );
-  return { ...dom, confirms, timers };
-}
-
-const tagged = (root: FakeElement, tag: string) => root.descendants().filter((n) => n.tagName === tag);
-const buttonIn = (root: FakeElement, label: string) => tagged(root, "button").find((n) => n.textContent === label);
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import type { FakeElement } from "./fake-settings-dom.js";
+import { buttonIn, openPage, tagged, until } from "./settings-page-run.js";
 
 describe.each(await backends())("settings page script against the admin API (%s)", (backend) => {
   const h = new AdminHarness(backend);

@@ -63,7 +63,7 @@ async function sendForLead(deps: AmoCrmDeps, p: DpSend): Promise<void> {
       ...(p.template ? { template: p.template } : {}),
       origin: "dp",
       dedupKey: p.dedupKey,
-      extraJobs: (m) => [crmNoteJob("amocrm", m.id)],
+      extraJobs: (id) => [crmNoteJob("amocrm", id)],
     },
   );
   if (!created) deps.logger.info("amocrm: DP event already sent", { portal: p.portalId, lead: p.leadId });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parsePhone } from "../../../core/phone.js";
+import { loadPortalRegion } from "../../../core/portal-region.js";
 import { AmoCrmClient } from "../client.js";
 import type { AmoCrmDeps } from "../deps.js";
 import { AmoCrmError } from "../errors.js";
@@ -71,8 +72,10 @@ async function mainContactOf(client: AmoCrmClient, entity: EntityRef): Promise<{
 
 /**
  * Whom a bot or pipeline on this entity writes to: the main contact of the lead or customer (or
- * the contact itself) and the first of its PHONE values that is a phone number. Rate limits and
- * outages throw (AmoCrmRetryableError) so the job comes back; everything else is an answer.
+ * the contact itself) and the first of its PHONE values that is a phone number, read in the
+ * account's region (managers type contacts' numbers the local way, `8 029…`, `020 7946…`).
+ * Rate limits and outages throw (AmoCrmRetryableError) so the job comes back; everything else
+ * is an answer.
  */
 export async function lookupRecipientPhone(deps: AmoCrmDeps, portalId: string, entity: EntityRef): Promise<RecipientLookup> {
   const client = new AmoCrmClient(deps, portalId);
@@ -81,9 +84,10 @@ export async function lookupRecipientPhone(deps: AmoCrmDeps, portalId: string, e
     if ("error" in main) return { ok: false, error: main.error };
     const contact = await fetchOrMissing(client, `/api/v4/contacts/${main.id}`, contactSchema);
     if (!contact) return { ok: false, error: `contact ${main.id} not found` };
+    const region = await loadPortalRegion(deps.db, portalId);
     const phones = (contact.custom_fields_values ?? []).filter((f) => f.field_code === "PHONE").flatMap((f) => f.values ?? []);
     for (const { value } of phones) {
-      const phone = parsePhone(value ?? "");
+      const phone = parsePhone(value ?? "", region);
       if (phone.ok) return { ok: true, phone: phone.phone, contactId: main.id };
     }
     return { ok: false, error: phones.length === 0 ? `contact ${main.id} has no phone` : `contact ${main.id} has no valid phone number` };

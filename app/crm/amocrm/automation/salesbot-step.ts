@@ -54,7 +54,7 @@ async function queueSalesbotSend(deps: AppDeps, channel: Channel, phone: string,
     origin: "salesbot",
     dedupKey: `salesbot:${await returnUrlKey(returnUrl)}`,
     crmMessageId: returnUrl,
-    extraJobs: (m) => [crmNoteJob("amocrm", m.id)],
+    extraJobs: (id) => [crmNoteJob("amocrm", id)],
   });
 }
 

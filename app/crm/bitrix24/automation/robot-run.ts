@@ -87,7 +87,7 @@ export async function acceptRobotRun(deps: AppDeps, portal: PortalRow, form: Bra
       sendToImol: mirror,
       // a process that does not wait gets no answer: without a CRM id no status job is written
       ...(call.waits ? { crmMessageId: call.eventToken } : {}),
-      extraJobs: (m) => [...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: m.id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${m.id}` }] : []), timelineNoteJob(m.id, document)],
+      extraJobs: (id) => [...(mirror ? [{ kind: MIRROR_OUTGOING_JOB, payload: { messageId: id }, dedupKey: `${MIRROR_OUTGOING_JOB}:${id}` }] : []), timelineNoteJob(id, document)],
     });
     created ||= queued.created;
     results.push({ recipient: outcome.recipient, message_id: queued.message.id });

@@ -90,8 +90,9 @@ async function start() {
   renderChannels();
   renderMessageFilters();
   startLiveRefresh();
-  // the message lists load beside the providers: neither waits for the other
+  // the message lists and the phone region load beside the providers: none waits for another
   reloadMessageViews();
+  loadRegion();
   try {
     state.providers = (await api("GET", "/providers")).providers;
   } catch (err) {

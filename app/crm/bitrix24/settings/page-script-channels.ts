@@ -37,14 +37,24 @@ async function reloadChannels() {
   renderChannels();
 }
 
-function urlRow(channelId, label, value, hint) {
+function urlRow(channelId, label, value, hint, extra) {
   if (!value) return null;
   const input = el("input", { type: "text", readOnly: true, value, className: "cb-url", onfocus: (ev) => ev.currentTarget.select() });
   return el("div", { className: "cb-field" }, [
     el("label", { className: "cb-label", text: label }),
-    el("div", { className: "cb-inline" }, [input, button(t("copy"), () => copyText(input, channelId), "cb-secondary")]),
+    el("div", { className: "cb-inline" }, [input, button(t("copy"), () => copyText(input, channelId), "cb-secondary"), extra]),
     hint ? el("small", { className: "cb-hint", text: hint }) : null,
   ]);
+}
+
+/**
+ * The webhook API's docs in the admin's language, for this channel's URL. The URL rides in the
+ * fragment, which the browser never sends, so the secret token stays out of server logs; the
+ * docs page fills its examples in from it.
+ */
+function docsLink(webhookUrl) {
+  if (!webhookUrl) return null;
+  return el("a", { className: "cb-docs", href: boot.docsUrl + "#url=" + encodeURIComponent(webhookUrl), target: "_blank", rel: "noopener noreferrer", text: t("docs") });
 }
 
 function qrBlock(channel) {
@@ -151,7 +161,7 @@ function channelCard(channel) {
       el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + t("state_" + channel.state) }),
     ]),
     identityRow(channel),
-    urlRow(channel.id, t("webhookUrl"), channel.webhook_url, ""),
+    urlRow(channel.id, t("webhookUrl"), channel.webhook_url, "", docsLink(channel.webhook_url)),
     // the phone gateway's URL is called by the phone itself, not pasted into a provider's console
     channel.provider === "gateway"
       ? urlRow(channel.id, t("phoneUrl"), channel.hook_url, t("phoneUrlHint"))

@@ -4,6 +4,7 @@ import { PAGE_CHANNELS_SCRIPT } from "./page-script-channels.js";
 import { PAGE_CORE_SCRIPT } from "./page-script-core.js";
 import { PAGE_LIVE_SCRIPT } from "./page-script-live.js";
 import { PAGE_MESSAGES_SCRIPT } from "./page-script-messages.js";
+import { PAGE_REGION_SCRIPT } from "./page-script-region.js";
 import { PAGE_TEMPLATES_SCRIPT } from "./page-script-templates.js";
 import { SCHEMA_FORM_SCRIPT } from "./schema-form-script.js";
 
@@ -21,6 +22,7 @@ ${PAGE_TEMPLATES_SCRIPT}
 ${PAGE_CHANNEL_EDIT_SCRIPT}
 ${PAGE_MESSAGES_SCRIPT}
 ${PAGE_LIVE_SCRIPT}
+${PAGE_REGION_SCRIPT}
 ${PAGE_ADD_FORM_SCRIPT}
 start();
 })();`;

@@ -19,6 +19,8 @@ export interface SettingsBoot {
   boundChannelId: string | null;
   /** the first paint's channel list, the same shape GET /api/channels answers */
   channels: ChannelView[];
+  /** `<PUBLIC_URL>/docs?lang=<lang>`: the webhook API's docs; each channel's link adds `#url=<its webhook URL>` */
+  docsUrl: string;
 }
 
 /** The settings page. Every value goes through hono/html escaping, or embedJson for the boot block. */
@@ -51,6 +53,10 @@ ${boot.line === null ? "" : html`<p><strong>${fillText(texts.openLine, { line: b
 <section>
 <h2>${texts.addChannel}</h2>
 <form id="cb-add-form" novalidate><p>${texts.loading}</p></form>
+</section>
+<section>
+<h2>${texts.phoneRegion}</h2>
+<div id="cb-region"><p>${texts.loading}</p></div>
 </section>
 <section>
 <h2>${texts.messages}</h2>

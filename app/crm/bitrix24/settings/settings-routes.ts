@@ -6,10 +6,15 @@ import { findActiveBindingsOfLine } from "../connector/binding.js";
 import { bitrix24BodyLimit } from "../routes/form-body.js";
 import { type ConnectorPlacement, connectorPlacementOf, openFrameSession } from "./frame-session.js";
 import { frameAncestorOf, loadsBx24, newNonce, setSettingsPageHeaders } from "./frame-page-security.js";
-import { pickLanguage, textsOf } from "./page-texts.js";
+import { type PageLanguage, pickLanguage, textsOf } from "./page-texts.js";
 import { errorPageHtml, type SettingsBoot, settingsPageHtml } from "./settings-page.js";
 
 type SettingsFrame = "app" | "connector";
+
+/** GET /docs of this deployment in the page's language (the docs page reads `lang`). */
+export function webhookDocsUrl(publicUrl: string, lang: PageLanguage): string {
+  return `${publicUrl.replace(/\/+$/, "")}/docs?lang=${lang}`;
+}
 
 /** The API relative to each page's URL: /b24/app -> ../api, /b24/placement/connector -> ../../api. */
 const API_BASE: Record<SettingsFrame, string> = { app: "../api", connector: "../../api" };
@@ -31,6 +36,7 @@ async function bootOf(c: Context<AppEnv>, frame: SettingsFrame): Promise<Setting
     line: placement?.line ?? null,
     boundChannelId: bindings[0]?.channelId ?? null,
     channels: await Promise.all(rows.map((row) => channelView(deps, row))),
+    docsUrl: webhookDocsUrl(deps.config.PUBLIC_URL, lang),
   };
 }
 
