@@ -90,7 +90,7 @@ export const configSchema = z.object({
 
   OUTBOX_POLL_MS: int(1000, 50, 60_000),
   OUTBOX_BATCH: int(20, 1, 500),
-  OUTBOX_CONCURRENCY: int(8, 1, 256),
+  OUTBOX_CONCURRENCY: int(16, 1, 256),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   SHUTDOWN_DEADLINE_MS: int(10_000, 0, 300_000),

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { systemClock } from "../app/core/clock.js";
 import { silentLogger } from "../app/core/logger.js";
@@ -20,7 +20,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function doneCount(db: Db): Promise<number> {
-  return (await db.select({ id: outboxJobs.id }).from(outboxJobs).where(eq(outboxJobs.status, "done"))).length;
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outboxJobs).where(eq(outboxJobs.status, "done"));
+  return Number(row?.n ?? 0);
 }
 
 function pumpFor(db: Db, registry: JobRegistry): OutboxPump {

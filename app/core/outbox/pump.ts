@@ -100,7 +100,9 @@ export class OutboxPump implements JobWaker {
       })
       .finally(() => {
         this.inflight.delete(job.id);
-        if (this.running) this.wake();
+        // claim again once half the slots are free, not after every job: a claim per finished
+        // job cost two round trips for a batch of one
+        if (this.running && this.inflight.size <= Math.floor(this.opts.concurrency / 2)) this.wake();
       });
     this.inflight.set(job.id, { job, done });
   }
