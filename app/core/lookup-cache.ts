@@ -7,8 +7,11 @@ import type { Db } from "../db/index.js";
  *
  * Safe across instances by time: an entry lives at most `ttlMs` (LOOKUP_CACHE_MS, 2 s by
  * default), so a token revoked or a channel deleted or blocked through another instance stops
- * working here within that time. Changes made through this instance forget the channel at once
- * (forgetChannel). On Workers an isolate lives for many requests, so the same holds there.
+ * working here within that time. A channel's state, credentials, pacing or tokens changed, or
+ * the channel deleted, through this instance forget it at once (forgetChannel). Whether the
+ * channel is bound to a CRM line (send_to_imol's mirror) is only refreshed by time: a binding
+ * made or removed is seen within `ttlMs`, and the mirror job checks the binding again anyway.
+ * On Workers an isolate lives for many requests, so the same holds there.
  *
  * Written here rather than taken from an LRU library: what is needed is a TTL map with a size
  * cap and removal by channel id, a few lines, and it must run unchanged on Workers.
