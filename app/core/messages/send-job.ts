@@ -1,9 +1,9 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import { messages } from "../../db/schema.js";
+import { channels, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { MessageTemplate, OutgoingContent, SendProgress } from "../../providers/types.js";
-import { findChannel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
+import { type Channel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
 import { isDatabaseUnavailable, retryWhileDatabaseAway } from "../database-errors.js";
 import { type Metrics, metricsOf } from "../metrics.js";
 import type { JobRegistry } from "../outbox/registry.js";
@@ -100,6 +100,16 @@ async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Messa
   return row;
 }
 
+/** The message and its live channel in one query (the send job's first read). */
+async function loadMessageAndChannel(deps: Pick<AppDeps, "db">, id: string): Promise<{ message: Message; channel: Channel | null } | undefined> {
+  const [row] = await deps.db
+    .select({ message: messages, channel: channels })
+    .from(messages)
+    .leftJoin(channels, and(eq(channels.id, messages.channelId), isNull(channels.deletedAt)))
+    .where(eq(messages.id, id));
+  return row;
+}
+
 /**
  * `message.send`: hands a queued outgoing message to its channel's provider. Provider errors
  * are typed, so the outbox retries what can succeed; a permanent one (no messenger, banned,
@@ -114,12 +124,12 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
       // (the lease is in the job clock's time, the deadline in real time)
       const leaseLeftMs = job.job.leaseUntil ? job.job.leaseUntil.getTime() - deps.clock.now().getTime() : 10_000;
       const recordDeadline = Date.now() + leaseLeftMs - LEASE_MARGIN_MS;
-      const message = await loadMessage(deps, messageId);
-      if (!message) throw new PermanentError(`message ${messageId} no longer exists`);
+      const loaded = await loadMessageAndChannel(deps, messageId);
+      if (!loaded) throw new PermanentError(`message ${messageId} no longer exists`);
+      const { message, channel } = loaded;
       // Already handed over (a retry after the provider accepted but before the job was
       // marked done): sending again would duplicate it.
       if (message.status !== "queued" || message.providerMessageId) return;
-      const channel = await findChannel(deps.db, message.channelId);
       if (!channel) throw new PermanentError("channel was removed", "channel_removed");
       const provider = providerOf(channel);
       const to = peerFromKey(message.peer);
