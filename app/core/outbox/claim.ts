@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { type Db, fromDriverRow, queryRows } from "../../db/index.js";
 import { outboxJobs, paceSlots } from "../../db/schema.js";
@@ -11,12 +11,14 @@ export interface ClaimOptions {
   random?: () => number;
 }
 
-/** A job is due when it is pending and its time has come, or when its holder's lease ran out. */
-function dueJobs(now: Date) {
-  return or(
-    and(eq(outboxJobs.status, "pending"), lte(outboxJobs.runAt, now)),
-    and(eq(outboxJobs.status, "running"), lte(outboxJobs.leaseUntil, now)),
-  );
+/**
+ * A job is due when it is pending and its time has come, or when its holder's lease ran out.
+ * `table` is how the statement names outbox_jobs (the paced claim aliases it `j`).
+ */
+function dueJobs(now: Date, table = "outbox_jobs"): SQL {
+  const at = now.toISOString();
+  const t = sql.raw(table);
+  return sql`((${t}.status = 'pending' and ${t}.run_at <= ${at}::timestamptz) or (${t}.status = 'running' and ${t}.lease_until <= ${at}::timestamptz))`;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
   const leaseToken = crypto.randomUUID();
   const at = now.toISOString();
   const leaseAt = leaseUntil.toISOString();
-  const dueSql = sql`((j.status = 'pending' and j.run_at <= ${at}::timestamptz) or (j.status = 'running' and j.lease_until <= ${at}::timestamptz))`;
+  const dueSql = dueJobs(now, "j");
   const claimedSet = {
     status: "running" as const,
     attempts: sql`${outboxJobs.attempts} + 1`,
