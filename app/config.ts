@@ -93,6 +93,13 @@ export const configSchema = z.object({
   OUTBOX_CONCURRENCY: int(16, 1, 256),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+  /**
+   * A channel is down (its messages go through its fallback channels, core/failover.ts) when
+   * its provider failed this many sends in a row with retryable errors...
+   */
+  FAILOVER_FAILURES: int(3, 1, 1000),
+  /** ...over at least this many minutes; 0 = as soon as the count is reached. */
+  FAILOVER_MINUTES: int(5, 0, 1440),
   SHUTDOWN_DEADLINE_MS: int(10_000, 0, 300_000),
 
   /** bearer token of GET /metrics; unset, the route is off (404) */

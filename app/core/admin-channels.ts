@@ -10,6 +10,8 @@ import { ensurePolling } from "./polling.js";
 import { channelHasTemplates, syncChannelTemplates } from "./templates.js";
 import { createWebhookToken, showWebhookToken } from "./webhook-tokens.js";
 import { forgetChannel } from "./lookup-cache.js";
+import { checkFallbacks, type GroupView, groupView } from "./channel-group.js";
+import { backfillFirstSent, type UsageView, usageToday } from "./daily-caps.js";
 
 /**
  * A CRM-neutral job (crm/dispatch.ts): the portal's channels, or their templates, changed. A
@@ -90,10 +92,18 @@ export interface ChannelView {
   hook_verify_token: string | null;
   /** what the channel is bound to: the Open Line id (Bitrix24) or the amojo scope id (amoCRM); null when unbound */
   line: string | null;
+  /** its failover group (core/failover.ts) */
+  group: GroupView;
+  /** daily caps (null: none), what a send over them does, and today's use in the portal's time zone */
+  daily_message_cap: number | null;
+  daily_new_chat_cap: number | null;
+  cap_overflow: "wait" | "fallback";
+  usage_today: UsageView;
 }
 
 export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config">, channel: Channel): Promise<ChannelView> {
   const token = await showWebhookToken(deps, channel);
+  const now = deps.clock.now();
   return {
     id: channel.id,
     provider: channel.provider,
@@ -109,6 +119,11 @@ export async function channelView(deps: Pick<AppDeps, "db" | "keyring" | "clock"
     hook_url: (await channelHookUrl(deps, channel)) ?? null,
     hook_verify_token: await hookVerifyToken(deps, channel),
     line: (await activeLineOf(deps.db, channel.id)) ?? null,
+    group: await groupView(deps.db, channel, deps.config, now),
+    daily_message_cap: channel.dailyMessageCap,
+    daily_new_chat_cap: channel.dailyNewChatCap,
+    cap_overflow: channel.capOverflow,
+    usage_today: await usageToday(deps.db, channel, now),
   };
 }
 
@@ -252,6 +267,12 @@ export interface ChannelChanges {
   paceMinMs?: number | null | undefined;
   paceJitterMs?: number | null | undefined;
   credentials?: unknown;
+  /** fallback channel ids in order (core/failover.ts) */
+  fallbacks?: string[] | undefined;
+  /** null: no cap */
+  dailyMessageCap?: number | null | undefined;
+  dailyNewChatCap?: number | null | undefined;
+  capOverflow?: "wait" | "fallback" | undefined;
 }
 
 /** Applies an admin's edit; new credentials are re-validated and the provider's webhook set again under them. */
@@ -265,6 +286,12 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.paceMinMs !== undefined) set.paceMinMs = changes.paceMinMs;
   if (changes.paceJitterMs !== undefined) set.paceJitterMs = changes.paceJitterMs;
+  if (changes.fallbacks !== undefined) set.fallbackIds = await checkFallbacks(deps.db, current, changes.fallbacks);
+  if (changes.dailyMessageCap !== undefined) set.dailyMessageCap = changes.dailyMessageCap;
+  if (changes.dailyNewChatCap !== undefined) set.dailyNewChatCap = changes.dailyNewChatCap;
+  if (changes.capOverflow !== undefined) set.capOverflow = changes.capOverflow;
+  // the clients it already wrote to are not new chats: recorded before the cap starts counting
+  if (changes.dailyNewChatCap != null && current.dailyNewChatCap === null) await backfillFirstSent(deps.db, current.id);
   if (Object.keys(set).length > 0) {
     const [row] = await deps.db
       .update(channels)
@@ -274,6 +301,8 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
     if (!row) throw new AppError("not_found", "channel not found");
     current = row;
     forgetChannel(current.id);
+    // the group lookups of its old and new fallbacks name this channel
+    if (changes.fallbacks !== undefined) for (const id of new Set([...channel.fallbackIds, ...row.fallbackIds])) forgetChannel(id);
   }
   // a new name shows in the CRM's channel lists; new credentials may bring other templates
   const listed = changes.name !== undefined || changes.credentials !== undefined;

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,
+  /** the channel sent its daily cap of messages (or new chats) and the caller asked not to wait (if_capped=fail) */
+  daily_cap_reached: 429,
   channel_not_connected: 409,
   conflict: 409,
   no_messenger: 422,

@@ -3,6 +3,7 @@ import type { Db } from "../db/index.js";
 import { portals } from "../db/schema.js";
 import { AppError } from "./errors.js";
 import { DEFAULT_PHONE_REGION, type PhoneRegion, toPhoneRegion } from "./phone.js";
+import { portalTimeZone } from "./portal-time-zone.js";
 
 /**
  * The region a phone number typed by a portal's users is read in (`portals.settings.region`,
@@ -28,10 +29,23 @@ export interface PortalRegionView {
   region: PhoneRegion;
   /** true when nothing is stored and numbers fall back to RU */
   region_is_default: boolean;
+  /** the IANA time zone the daily sending caps count days in */
+  time_zone: string;
+  /** true when none was chosen and it follows the region */
+  time_zone_is_default: boolean;
 }
 
 function regionView(row: { crm: string; domain: string; settings: Record<string, unknown> }): PortalRegionView {
-  return { crm: row.crm, domain: row.domain, region: portalRegion(row), region_is_default: toPhoneRegion(row.settings.region) === undefined };
+  const region = portalRegion(row);
+  const zone = portalTimeZone(row.settings, region);
+  return {
+    crm: row.crm,
+    domain: row.domain,
+    region,
+    region_is_default: toPhoneRegion(row.settings.region) === undefined,
+    time_zone: zone.timeZone,
+    time_zone_is_default: zone.isDefault,
+  };
 }
 
 /** The portal's region as the settings pages show it; not_found once the portal is gone. */
@@ -42,13 +56,13 @@ export async function showPortalRegion(db: Db, portalId: string): Promise<Portal
 }
 
 /**
- * An admin's choice of region. Merged into `settings` in one statement (`||` on jsonb), so the
+ * An admin's choice of region and time zone. Merged into `settings` in one statement (`||` on jsonb), so the
  * other settings (the amojo id, the DP secret…) written concurrently are kept.
  */
-export async function setPortalRegion(db: Db, portalId: string, region: PhoneRegion, now: Date): Promise<PortalRegionView> {
+export async function setPortalRegion(db: Db, portalId: string, choice: { region?: PhoneRegion; timeZone?: string }, now: Date): Promise<PortalRegionView> {
   const [row] = await db
     .update(portals)
-    .set({ settings: sql`${portals.settings} || ${JSON.stringify({ region })}::jsonb`, updatedAt: now })
+    .set({ settings: sql`${portals.settings} || ${JSON.stringify(choice)}::jsonb`, updatedAt: now })
     .where(eq(portals.id, portalId))
     .returning();
   if (!row) throw new AppError("not_found", "the portal is not installed");

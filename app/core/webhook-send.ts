@@ -1,10 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { type MessageTemplateRef, messages } from "../db/schema.js";
+import { channels, type MessageTemplateRef, messages } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { ChannelState, OutgoingContent, Peer } from "../providers/types.js";
 import { type Channel, providerOf } from "./channels.js";
+import { capReachedFor } from "./daily-caps.js";
 import { AppError, type ErrorCode } from "./errors.js";
+import { blockReasonOf, fallbacksOf } from "./failover.js";
+import { peerKey } from "./peer.js";
 import { failureText, type NoteLanguage } from "./failure-texts.js";
 import { type ExtraJob, queueOutgoing } from "./messages/outgoing.js";
 import { assertWindowOpen } from "./service-window.js";
@@ -61,6 +64,50 @@ export function assertChannelCanSend(channel: Channel): void {
   throw new AppError("channel_not_connected", `The channel cannot send: ${why[channel.state]}`);
 }
 
+/**
+ * assertChannelCanSend for a channel with fallbacks (core/failover.ts): a blocked channel's
+ * message is accepted when one of its fallbacks can send it.
+ */
+export async function assertGroupCanSend(deps: Pick<AppDeps, "db" | "config">, channel: Channel, now: Date): Promise<void> {
+  if (!BLOCKED_STATES.has(channel.state) || channel.fallbackIds.length === 0) return assertChannelCanSend(channel);
+  const fallbacks = await fallbacksOf(deps.db, channel);
+  if (fallbacks.some((f) => blockReasonOf(f, now, deps.config) === undefined)) return;
+  assertChannelCanSend(channel);
+}
+
+/**
+ * `if_capped=fail`: refused at once when the channel is over a daily cap and the message could
+ * not go through a fallback (none is configured, or the channel waits instead).
+ */
+async function assertUnderCap(deps: Pick<AppDeps, "db" | "config">, channel: Channel, peer: string, now: Date): Promise<void> {
+  const cap = await capReachedFor(deps.db, channel, peer, now);
+  if (!cap) return;
+  if (channel.capOverflow === "fallback") {
+    for (const fallback of await fallbacksOf(deps.db, channel)) {
+      if (blockReasonOf(fallback, now, deps.config) === undefined && !(await capReachedFor(deps.db, fallback, peer, now))) return;
+    }
+  }
+  throw new AppError(
+    "daily_cap_reached",
+    cap === "messages"
+      ? `The channel has sent its daily cap of ${channel.dailyMessageCap} messages; without if_capped=fail the message would wait for the next day`
+      : `The channel has started its daily cap of ${channel.dailyNewChatCap} new chats; without if_capped=fail the message would wait for the next day`,
+  );
+}
+
+/**
+ * The channel that sent the message, for answers that say it (`sent_via`): a fallback of the
+ * group or the caller's own channel; null while nothing has sent it yet.
+ */
+export async function sentViaOf(deps: Pick<AppDeps, "db">, own: Channel, message: Message): Promise<{ channel_id: string; name: string } | null> {
+  if (message.viaChannelId) {
+    const [row] = await deps.db.select({ id: channels.id, name: channels.name }).from(channels).where(eq(channels.id, message.viaChannelId));
+    return row ? { channel_id: row.id, name: row.name } : { channel_id: message.viaChannelId, name: "" };
+  }
+  if (message.status === "queued" || (message.status === "failed" && !message.providerMessageId)) return null;
+  return { channel_id: own.id, name: own.name };
+}
+
 /** sendFile passes a link; providers that can only upload bytes cannot take it. */
 export function assertCanSendFileByUrl(channel: Channel): void {
   const provider = providerOf(channel);
@@ -102,6 +149,8 @@ export interface WebhookSendInput {
   requestId?: string | undefined;
   /** seconds to hold the answer for the provider's verdict; 0 answers once queued */
   waitSeconds: number;
+  /** over the channel's daily cap: queue for later (default) or refuse with daily_cap_reached */
+  ifCapped?: "wait" | "fail" | undefined;
 }
 
 function contentOf(input: WebhookSendInput): Promise<OutgoingContent> {
@@ -156,7 +205,8 @@ export async function sendViaWebhook(deps: AppDeps, input: WebhookSendInput): Pr
   if (input.requestId !== undefined) message = await findRepeat(deps.db, caller.channel.id, input.requestId, now);
 
   if (!message) {
-    assertChannelCanSend(caller.channel);
+    await assertGroupCanSend(deps, caller.channel, now);
+    if (input.ifCapped === "fail") await assertUnderCap(deps, caller.channel, peerKey(input.peer), now);
     assertCanReach(caller.channel, input.peer);
     if (!input.template) await assertWindowOpen(deps.db, caller.channel, input.peer, now);
     const template = input.template ? await input.template() : undefined;

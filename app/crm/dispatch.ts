@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { CHANNELS_CHANGED_JOB } from "../core/admin-channels.js";
+import { type BlockReason, FAILOVER_NOTE_JOB } from "../core/failover.js";
 import { CRM_DELIVER_JOB } from "../core/messages/inbound.js";
 import { CRM_STATUS_JOB } from "../core/messages/record-status.js";
 import type { JobRegistry } from "../core/outbox/registry.js";
@@ -22,9 +23,12 @@ export interface CrmJobHandlers {
   deliverIncoming(messageId: string): Promise<void>;
   reportStatus(messageId: string, status: ReportedStatus): Promise<void>;
   mirrorOutgoing(messageId: string): Promise<void>;
+  /** `crm.failover_note`: the conversation's messages now go out through another channel of its group */
+  failoverNote(messageId: string, reason: BlockReason): Promise<void>;
 }
 
 const messageJob = z.object({ messageId: z.uuid() });
+const failoverJob = z.object({ messageId: z.uuid(), reason: z.enum(["banned", "unauthorized", "qr_required", "down"]) });
 const statusJob = z.object({ messageId: z.uuid(), status: z.enum(["sent", "delivered", "read", "failed"]) });
 
 /** The CRM of the portal that owns the message's channel; undefined when either is gone or the channel has no portal. */
@@ -67,6 +71,10 @@ export function registerCrmDispatch(
   registry.register(CRM_STATUS_JOB, {
     schema: statusJob,
     handle: ({ messageId, status }) => route(CRM_STATUS_JOB, messageId, (h) => h.reportStatus(messageId, status)),
+  });
+  registry.register(FAILOVER_NOTE_JOB, {
+    schema: failoverJob,
+    handle: ({ messageId, reason }) => route(FAILOVER_NOTE_JOB, messageId, (h) => h.failoverNote(messageId, reason)),
   });
   registry.register(MIRROR_OUTGOING_JOB, {
     schema: messageJob,

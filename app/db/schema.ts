@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -65,6 +66,23 @@ export const channels = pgTable(
     pollCursor: text("poll_cursor"),
     pollIntervalMs: integer("poll_interval_ms"),
     paceJitterMs: integer("pace_jitter_ms"),
+    /**
+     * Channels of the same portal that send in this one's place, in order, while it cannot
+     * (core/failover.ts): its state blocks sending, or the provider keeps failing.
+     */
+    fallbackIds: uuid("fallback_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    /** at most this many messages a day (the portal's time zone); null = no cap */
+    dailyMessageCap: integer("daily_message_cap"),
+    /** at most this many first messages to numbers that never wrote to this channel a day; null = no cap */
+    dailyNewChatCap: integer("daily_new_chat_cap"),
+    /** what a send over a cap does: wait for the next day, or go out through a fallback channel */
+    capOverflow: text("cap_overflow", { enum: ["wait", "fallback"] }).notNull().default("wait"),
+    /** retryable send failures in a row, and when the first of them happened (the down detector) */
+    sendFailures: integer("send_failures").notNull().default(0),
+    failingSince: ts("failing_since"),
+    lastSendFailureAt: ts("last_send_failure_at"),
+    /** when its messages began going out through a fallback; null while it sends itself */
+    failoverSince: ts("failover_since"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: ts("deleted_at"),
@@ -134,6 +152,13 @@ export const conversations = pgTable(
      * API: free-form messages only within 24 h of it, channels-next.md 2 "Templates")
      */
     lastInboundAt: ts("last_inbound_at"),
+    /**
+     * the channel of the group (core/failover.ts) the client last wrote to, when it is not this
+     * conversation's own: replies go back through it unless it is blocked
+     */
+    lastInboundVia: uuid("last_inbound_via"),
+    /** when a message to this client first went out through this channel (the new-chats cap) */
+    firstSentAt: ts("first_sent_at"),
     crmChatId: text("crm_chat_id"),
     crmSessionId: text("crm_session_id"),
     createdAt: createdAt(),
@@ -200,6 +225,11 @@ export const messages = pgTable(
     statusHistory: jsonb("status_history").$type<StatusEntry[]>().notNull().default([]),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
+    /**
+     * the channel that actually sent (out) or received (in) the message when it is not
+     * `channel_id`, the conversation's own: a fallback of the group (core/failover.ts)
+     */
+    viaChannelId: uuid("via_channel_id"),
     sendToImol: boolean("send_to_imol").notNull().default(false),
     /** phone gateway: a message handed to the phone is leased and offered again if no result comes */
     gatewayLeaseUntil: ts("gateway_lease_until"),
@@ -215,6 +245,9 @@ export const messages = pgTable(
     uniqueIndex("messages_dedup_uq").on(t.dedupKey),
     index("messages_channel_provider_idx").on(t.channelId, t.providerMessageId),
     index("messages_channel_created_idx").on(t.channelId, t.createdAt),
+    index("messages_via_provider_idx")
+      .on(t.viaChannelId, t.providerMessageId)
+      .where(sql`via_channel_id is not null`),
     index("messages_gateway_queue_idx")
       .on(t.channelId, t.createdAt)
       .where(sql`direction = 'out' and status = 'queued'`),
@@ -297,6 +330,43 @@ export const paceSlots = pgTable("pace_slots", {
   busyJobId: uuid("busy_job_id"),
   busyUntil: ts("busy_until"),
 });
+
+/**
+ * What a channel sent on one day of its portal's time zone (core/daily-caps.ts): the daily
+ * caps are checked and counted here in one statement, so they hold across processes.
+ */
+export const channelDailyUsage = pgTable(
+  "channel_daily_usage",
+  {
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    messages: integer("messages").notNull().default(0),
+    newChats: integer("new_chats").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.day] })],
+);
+
+/**
+ * What an administrator should know happened to a channel (a failover, its recovery, a cap
+ * reached), shown in the channel's event list; one row per occurrence (dedup key).
+ */
+export const channelEvents = pgTable(
+  "channel_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["failover", "recovered", "cap_reached"] }).notNull(),
+    text: text("text").notNull(),
+    data: jsonb("data").$type<Record<string, string>>().notNull().default({}),
+    dedupKey: text("dedup_key").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("channel_events_dedup_uq").on(t.dedupKey), index("channel_events_channel_idx").on(t.channelId, t.createdAt)],
+);
 
 /** Sliding-window rate limits: the epoch-ms times of the hits inside the window. */
 export const rateBuckets = pgTable("rate_buckets", {

@@ -17,6 +17,11 @@ export interface Capabilities {
   fileUpload: boolean;
   checkPhone: boolean;
   qrLogin: boolean;
+  /**
+   * The number can also log in by pairing code: `pairingCode()` asks for the 8 characters the
+   * owner types on the phone instead of scanning the QR (WAHA, Evolution API). Absent: false.
+   */
+  pairingLogin?: boolean;
   deliveryStatus: boolean;
   readStatus: boolean;
   messengers: Messenger[];
@@ -234,6 +239,13 @@ export interface Provider<C = unknown> {
   status(ctx: ProviderContext<C>): Promise<{ state: ChannelState; detail?: string }>;
   /** QR login image as a data URL, or null when the channel is already logged in */
   qr?(ctx: ProviderContext<C>): Promise<{ dataUrl: string } | null>;
+  /**
+   * Pairing-code login (capabilities.pairingLogin): the code WhatsApp gives for the owner's
+   * `phone` (digits with country code), grouped `ABCD-EFGH` as WhatsApp shows it, to type in
+   * WhatsApp > Linked devices > Link a device > Link with phone number instead; null when the
+   * channel is already logged in. Throws ProviderRetryableError while the login is not ready.
+   */
+  pairingCode?(ctx: ProviderContext<C>, phone: string): Promise<{ code: string } | null>;
   /** points the provider's webhook at our receiver, where its API allows it */
   configureWebhook?(ctx: ProviderContext<C>, url: string): Promise<void>;
   /** verifies (beyond the path secret) and parses a webhook; throws WebhookPayloadError for malformed ones */

@@ -143,6 +143,8 @@ export function describeProviderContract<C>(kit: ProviderContractKit<C>): void {
         if (provider.capabilities.fileByUrl) expect(kit.sendFile?.length ?? 0).toBeGreaterThan(0);
         if (provider.capabilities.checkPhone) expect(kit.checkPhone).toBeDefined();
         if (provider.qr) expect(kit.qr).toBeDefined();
+        // the settings pages offer the phone-number login from the capability and call pairingCode()
+        expect(Boolean(provider.capabilities.pairingLogin), "capabilities.pairingLogin iff pairingCode()").toBe(Boolean(provider.pairingCode));
         if (provider.configureWebhook) expect(kit.configureWebhook).toBeDefined();
         if (provider.capabilities.inbound === "webhook") expect(kit.webhooks.length).toBeGreaterThan(0);
       });

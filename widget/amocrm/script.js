@@ -26,7 +26,7 @@ define(['jquery'], function ($) {
   return function () {
     var self = this;
     var qrTimers = {};
-    var state = { channels: [], providers: [], qr: {}, templates: {}, $root: null };
+    var state = { channels: [], providers: [], qr: {}, templates: {}, pairing: {}, pairingPhones: {}, groupDrafts: {}, events: {}, $root: null };
 
     function t(key, vars) {
       var texts = self.i18n('panel') || {};
@@ -40,7 +40,7 @@ define(['jquery'], function ($) {
       var body = answer || (xhr && xhr.responseJSON) || null;
       if (xhr && xhr.status === 0) return { code: 'network', message: t('networkError') };
       if (xhr && xhr.status === 403) return { code: 'forbidden', message: body && body.message ? String(body.message) : t('forbidden') };
-      if (body && typeof body.message === 'string') return { code: String(body.error || 'error'), message: body.message };
+      if (body && typeof body.message === 'string') return { code: String(body.error || 'error'), message: body.message, field: typeof body.field === 'string' ? body.field : null };
       return { code: 'http_' + (xhr ? xhr.status : 0), message: t('unexpectedAnswer', { status: xhr ? xhr.status : 0 }) };
     }
 
@@ -269,6 +269,42 @@ define(['jquery'], function ($) {
       });
     }
 
+    /* Pairing-code login: the code WhatsApp gives for the owner's number, or null once the number is logged in. */
+    function loadPairingCode(channel, phone) {
+      return api('POST', channelPath(channel, '/pairing-code'), { phone: phone }).then(function (answer) {
+        if (typeof answer.code === 'string' && answer.code !== '') {
+          state.pairing[channel.id] = answer.code;
+          renderChannels();
+          return t('pairingCodeHint');
+        }
+        delete state.pairing[channel.id];
+        return reloadChannels().then(function () { return t('pairingConnected'); });
+      });
+    }
+
+    /* Beside the QR, for providers that also log in by pairing code (WAHA, Evolution API) while not connected. */
+    function pairingRow(channel, provider) {
+      if (!provider || !provider.capabilities || !provider.capabilities.pairingLogin || channel.state === 'connected') return null;
+      var $phone = el('input', 'text-input cb-phone').attr({ type: 'tel', placeholder: '79001234567', autocomplete: 'off', 'aria-label': t('pairingPhone') })
+        .val(state.pairingPhones[channel.id] || '')
+        .on('input', function () { state.pairingPhones[channel.id] = $phone.val(); });
+      var $row = el('div', 'cb-field cb-pairing').attr('data-pairing', channel.id).append(
+        el('strong', 'cb-label', t('pairingTitle')),
+        el('div', 'cb-inline').append($phone, button(t('pairingGet'), function ($b) {
+          runAction(channel.id, $b, function () { return loadPairingCode(channel, $phone.val()); });
+        }))
+      );
+      var code = state.pairing[channel.id];
+      if (code) {
+        // amoCRM gives widgets no stylesheet of their own: the size is set on the element (CSSOM, not an inline attribute)
+        $row.append(
+          el('div', 'cb-pairing-code', code).css({ fontSize: '28px', fontFamily: 'monospace', fontWeight: 'bold', letterSpacing: '3px' }),
+          el('small', 'cb-hint', t('pairingCodeHint'))
+        );
+      }
+      return $row;
+    }
+
     function copyText($input, channelId) {
       $input.trigger('select');
       var copied = false;
@@ -373,6 +409,226 @@ define(['jquery'], function ($) {
       }));
     }
 
+    /* --- failover groups and daily caps (PATCH /api/channels/:id, GET …/events) --- */
+
+    var MAX_FALLBACKS = 5;
+
+    function channelName(channelId) {
+      for (var i = 0; i < state.channels.length; i++) if (state.channels[i].id === channelId) return state.channels[i].name;
+      return t('deletedChannel');
+    }
+
+    function formatTime(iso) {
+      var date = new Date(iso);
+      return isNaN(date.getTime()) ? String(iso) : date.toLocaleString(t('docsLang') === 'ru' ? 'ru' : 'en');
+    }
+
+    /* the portal's other channels of the same messenger: the ones the API accepts as fallbacks */
+    function fallbackCandidates(channel) {
+      return $.grep(state.channels, function (c) { return c.id !== channel.id && c.messenger === channel.messenger; });
+    }
+
+    /* "Today: 12 of 50 messages, 3 of 10 new chats (Europe/Moscow)"; a count without a cap stands alone */
+    function usageText(channel) {
+      var use = channel.usage_today || { messages: 0, new_chats: 0, time_zone: '' };
+      function part(used, cap, withCap, without) { return cap === null ? t(without, { used: used }) : t(withCap, { used: used, cap: cap }); }
+      return t('usageToday', {
+        messages: part(use.messages, channel.daily_message_cap, 'usageMessages', 'usageMessagesNoCap'),
+        chats: part(use.new_chats, channel.daily_new_chat_cap, 'usageChats', 'usageChatsNoCap'),
+        zone: use.time_zone
+      });
+    }
+
+    /* the fallback that sends for a blocked channel: its first one that can send itself */
+    function sendingFallback(channel) {
+      for (var i = 0; i < channel.group.fallbacks.length; i++) {
+        for (var j = 0; j < state.channels.length; j++) {
+          var c = state.channels[j];
+          if (c.id === channel.group.fallbacks[i] && !c.group.blocked) return c;
+        }
+      }
+      return null;
+    }
+
+    /* On the card: a warning while the channel cannot send, its group and, with caps, today's use. */
+    function groupRow(channel) {
+      var group = channel.group;
+      if (!group) return null;
+      var $row = el('div', 'cb-group').attr('data-group', channel.id);
+      if (group.blocked) {
+        var reason = t('blocked_' + group.blocked);
+        var via = group.failover_since ? sendingFallback(channel) : null;
+        $row.append(el('p', 'cb-status cb-blocked', via
+          ? t('blockedVia', { reason: reason, via: via.name, since: formatTime(group.failover_since) })
+          : t('blockedAlone', { reason: reason })).attr({ role: 'alert', 'data-kind': 'error' }));
+      }
+      if (group.fallbacks.length) $row.append(el('div', 'cb-hint', t('fallsBackTo', { names: $.map(group.fallbacks, channelName).join(', ') })));
+      if (group.fallback_for.length) $row.append(el('div', 'cb-hint', t('fallbackFor', { names: $.map(group.fallback_for, channelName).join(', ') })));
+      if (channel.daily_message_cap !== null || channel.daily_new_chat_cap !== null) $row.append(el('div', 'cb-hint cb-usage', usageText(channel)));
+      return $row.children().length ? $row : null;
+    }
+
+    function capText(cap) {
+      return cap === null || cap === undefined ? '' : String(cap);
+    }
+
+    /* a cap box: null when empty, undefined when not a whole number from 1 */
+    function capOf(text) {
+      var trimmed = $.trim(String(text));
+      if (trimmed === '') return null;
+      return /^[0-9]+$/.test(trimmed) && Number(trimmed) >= 1 ? Number(trimmed) : undefined;
+    }
+
+    function groupDraft(channel) {
+      var candidates = $.map(fallbackCandidates(channel), function (c) { return c.id; });
+      return {
+        fallbacks: $.grep(channel.group.fallbacks, function (id) { return $.inArray(id, candidates) >= 0; }),
+        messageCap: capText(channel.daily_message_cap),
+        newChatCap: capText(channel.daily_new_chat_cap),
+        capOverflow: channel.cap_overflow,
+        errors: {}
+      };
+    }
+
+    /* The PATCH body: only what changed; a cap that is no number is marked and leaves it null. */
+    function groupChanges(channel, draft) {
+      var messageCap = capOf(draft.messageCap);
+      var newChatCap = capOf(draft.newChatCap);
+      draft.errors = {};
+      if (messageCap === undefined) draft.errors.dailyMessageCap = t('capInvalid');
+      if (newChatCap === undefined) draft.errors.dailyNewChatCap = t('capInvalid');
+      if (messageCap === undefined || newChatCap === undefined) return null;
+      var changes = {};
+      if (draft.fallbacks.join(',') !== channel.group.fallbacks.join(',')) changes.fallbacks = draft.fallbacks.slice();
+      if (messageCap !== channel.daily_message_cap) changes.dailyMessageCap = messageCap;
+      if (newChatCap !== channel.daily_new_chat_cap) changes.dailyNewChatCap = newChatCap;
+      if (draft.capOverflow !== channel.cap_overflow) changes.capOverflow = draft.capOverflow;
+      return changes;
+    }
+
+    function fieldError(draft, field) {
+      return draft.errors[field] ? el('small', 'cb-field-error', draft.errors[field]).attr({ role: 'alert', 'data-field-error': field }) : null;
+    }
+
+    function fallbackList(channel, draft) {
+      var $list = el('ol', 'cb-fallbacks');
+      $.each(draft.fallbacks, function (i, id) {
+        var $item = el('li', 'cb-fallback').attr('data-fallback', id).append(el('span', null, t('fallbackNth', { n: i + 1 }) + ': ' + channelName(id)));
+        if (i > 0) $item.append(button(t('moveUp'), function () { draft.fallbacks.splice(i - 1, 0, draft.fallbacks.splice(i, 1)[0]); renderChannels(); }));
+        if (i < draft.fallbacks.length - 1) $item.append(button(t('moveDown'), function () { draft.fallbacks.splice(i + 1, 0, draft.fallbacks.splice(i, 1)[0]); renderChannels(); }));
+        $item.append(button(t('removeFallback'), function () { draft.fallbacks.splice(i, 1); renderChannels(); }));
+        $list.append($item);
+      });
+      var candidates = fallbackCandidates(channel);
+      var free = $.grep(candidates, function (c) { return $.inArray(c.id, draft.fallbacks) < 0; });
+      var $add = null;
+      if (draft.fallbacks.length < MAX_FALLBACKS && free.length) {
+        $add = el('select', 'cb-fallback-add').attr('aria-label', t('addFallback')).append(el('option', null, t('addFallback')).attr('value', ''));
+        $.each(free, function (i, c) { $add.append(el('option', null, c.name).attr('value', c.id)); });
+        $add.on('change', function () {
+          if (!$add.val()) return;
+          draft.fallbacks.push($add.val());
+          renderChannels();
+        });
+      }
+      return el('div', 'cb-field').append(
+        el('strong', 'cb-label', t('fallbacks')),
+        draft.fallbacks.length ? $list : el('small', 'cb-hint', t('noFallbacks')),
+        $add,
+        candidates.length ? null : el('small', 'cb-hint', t('noFallbackCandidates', { messenger: channel.messenger })),
+        el('small', 'cb-hint', t('fallbacksHint')),
+        fieldError(draft, 'fallbacks')
+      );
+    }
+
+    function capInput(draft, key, field, label) {
+      var $input = el('input', 'text-input cb-cap').attr({ type: 'text', inputmode: 'numeric', maxlength: 7, autocomplete: 'off', 'data-cap': field })
+        .val(draft[key]).on('input', function () { draft[key] = $input.val(); });
+      if (draft.errors[field]) $input.attr('aria-invalid', 'true');
+      return labelled(label, $input, false, '').append(fieldError(draft, field));
+    }
+
+    function saveGroup(channel, draft, $b) {
+      var changes = groupChanges(channel, draft);
+      if (changes === null || $.isEmptyObject(changes)) {
+        if (changes !== null) delete state.groupDrafts[channel.id];
+        renderChannels();
+        return;
+      }
+      runAction(channel.id, $b, function () {
+        return api('PATCH', channelPath(channel), changes).then(function (answer) {
+          delete state.groupDrafts[channel.id];
+          return reloadChannels().then(function () { return t('groupSaved', { name: answer.channel.name }); });
+        }, function (err) {
+          if (!err || !err.field) return $.Deferred().reject(err).promise();
+          // the API's reason goes beside the field it names; the card's note points there
+          draft.errors[err.field] = err.message;
+          renderChannels();
+          return $.Deferred().reject({ code: err.code, message: t('fixFields') }).promise();
+        });
+      });
+    }
+
+    /* The editor: fallback channels in order, the caps with why a new number starts low, and what a send over them does. */
+    function groupEditor(channel) {
+      var draft = state.groupDrafts[channel.id];
+      if (!draft) return null;
+      var $overflow = el('select', 'cb-cap-overflow');
+      $.each(['wait', 'fallback'], function (i, v) { $overflow.append(el('option', null, t('capOverflow_' + v)).attr('value', v)); });
+      $overflow.val(draft.capOverflow).on('change', function () { draft.capOverflow = $overflow.val(); });
+      return el('div', 'cb-group-edit').attr('data-group-edit', channel.id).append(
+        fallbackList(channel, draft),
+        el('strong', 'cb-label', t('dailyCaps')),
+        el('small', 'cb-hint', t('dailyCapsHint')),
+        capInput(draft, 'messageCap', 'dailyMessageCap', t('dailyMessageCap')),
+        capInput(draft, 'newChatCap', 'dailyNewChatCap', t('dailyNewChatCap')),
+        labelled(t('capOverflow'), $overflow, false, '').append(fieldError(draft, 'capOverflow')),
+        el('small', 'cb-hint cb-usage', usageText(channel)),
+        el('div', 'cb-actions').append(
+          button(t('saveGroup'), function ($b) { saveGroup(channel, draft, $b); }),
+          button(t('cancel'), function () { delete state.groupDrafts[channel.id]; renderChannels(); })
+        )
+      );
+    }
+
+    function groupToggle(channel) {
+      if (state.groupDrafts[channel.id]) return null;
+      return button(t('editGroup'), function () {
+        state.groupDrafts[channel.id] = groupDraft(channel);
+        renderChannels();
+      });
+    }
+
+    function loadEvents(channel) {
+      return api('GET', channelPath(channel, '/events?limit=50')).then(function (answer) {
+        state.events[channel.id] = answer.events || [];
+        renderChannels();
+        return t('eventsLoaded', { count: state.events[channel.id].length });
+      });
+    }
+
+    /* The channel's failovers, recoveries and caps reached, newest first, loaded on demand. */
+    function eventsRow(channel) {
+      var list = state.events[channel.id];
+      var $row = el('div', 'cb-field cb-events-row').attr('data-events', channel.id);
+      if (list) {
+        var $ul = el('ul', 'cb-events');
+        $.each(list, function (i, e) {
+          $ul.append(el('li', 'cb-event cb-event-' + String(e.kind).replace(/[^a-z_]/g, '')).append(
+            el('span', 'cb-muted', formatTime(e.at)), ' ',
+            el('strong', 'cb-event-kind', t('event_' + e.kind)), ' ',
+            el('span', null, e.text)
+          ));
+        });
+        $row.append(el('strong', 'cb-label', t('events')), list.length ? $ul : el('small', 'cb-hint', t('noEvents')));
+      }
+      $row.append(button(list ? t('refreshEvents') : t('showEvents'), function ($b) {
+        runAction(channel.id, $b, function () { return loadEvents(channel); });
+      }));
+      if (list) $row.append(button(t('hideEvents'), function () { delete state.events[channel.id]; renderChannels(); }));
+      return $row;
+    }
+
     function channelCard(channel) {
       var provider = providerOf(channel.provider);
       var $actions = el('div', 'cb-actions').append(button(t('bind'), function ($b) {
@@ -390,12 +646,15 @@ define(['jquery'], function ($) {
           el('span', 'cb-state cb-state-' + String(channel.state).replace(/[^a-z_]/g, ''), t('state') + ': ' + t('state_' + channel.state))
         ),
         identityRow(channel),
+        groupRow(channel),
         webhookRow(channel),
         templatesRow(channel, provider)
       );
       if (state.qr[channel.id]) {
         $card.append(el('div', 'cb-qr').append(el('img').attr({ src: state.qr[channel.id], width: 240, height: 240, alt: 'QR' }), el('small', 'cb-hint', t('qrHint'))));
       }
+      $card.append(pairingRow(channel, provider), groupEditor(channel), eventsRow(channel));
+      $actions.append(groupToggle(channel));
       return $card.append(testRow(channel), $actions, el('p', 'cb-status').attr({ 'data-note': channel.id, role: 'status' }).hide());
     }
 
@@ -448,6 +707,10 @@ define(['jquery'], function ($) {
     /* the countries of issue 16's table; any other by its two-letter ISO code, which the API checks */
     var REGION_CHOICES = ['RU', 'BY', 'KZ', 'UZ', 'UA', 'GE', 'AM', 'AZ', 'KG', 'DE', 'GB', 'US', 'BR', 'MX', 'AR', 'IN', 'TR'];
     var REGION_OTHER = 'other';
+    /* the zones of those countries' capitals (core/portal-time-zone.ts, what a portal's zone defaults to), and UTC */
+    var TIME_ZONE_CHOICES = ['Europe/Moscow', 'Europe/Minsk', 'Asia/Almaty', 'Asia/Tashkent', 'Europe/Kyiv', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Baku',
+      'Asia/Bishkek', 'Europe/Berlin', 'Europe/London', 'America/New_York', 'America/Sao_Paulo', 'America/Mexico_City', 'America/Argentina/Buenos_Aires',
+      'Asia/Kolkata', 'Europe/Istanbul', 'UTC'];
 
     /* the country's name in the admin's language where the browser knows it (Intl.DisplayNames), else the code */
     function regionName(code) {
@@ -459,7 +722,42 @@ define(['jquery'], function ($) {
       }
     }
 
-    function renderRegion(portal, savedNote) {
+    /* The time zone the daily caps count days in: a capital's zone, UTC, or another IANA name the API checks. */
+    function timeZoneBox(portal, savedNote) {
+      var current = portal.time_zone;
+      var known = $.inArray(current, TIME_ZONE_CHOICES) >= 0;
+      var $select = el('select', 'cb-time-zone-select');
+      $.each(TIME_ZONE_CHOICES, function (i, zone) { $select.append(el('option', null, zone).attr('value', zone)); });
+      $select.append(el('option', null, t('timeZoneOther')).attr('value', REGION_OTHER));
+      $select.val(known ? current : REGION_OTHER);
+      var $other = el('input', 'text-input cb-time-zone-other').attr({ type: 'text', maxlength: 64, autocomplete: 'off', placeholder: 'Europe/Paris', 'aria-label': t('timeZoneOtherLabel') })
+        .val(known ? '' : current).toggle(!known);
+      $select.on('change', function () { $other.toggle($select.val() === REGION_OTHER); });
+      var $slot = el('p', 'cb-status cb-time-zone-status').attr('role', 'status').hide();
+      var $save = button(t('saveRegion'), function () {
+        var timeZone = $select.val() === REGION_OTHER ? $.trim(String($other.val() || '')) : $select.val();
+        if (!timeZone) return status($slot, 'error', t('timeZoneInvalid'));
+        $save.prop('disabled', true);
+        status($slot, 'info', t('working'));
+        api('PATCH', '/portal', { timeZone: timeZone })
+          .done(function (answer) { renderRegion(answer.portal, null, t('timeZoneSaved', { zone: answer.portal.time_zone })); })
+          .fail(function (err) {
+            status($slot, 'error', err.message);
+            $save.prop('disabled', false);
+          });
+      });
+      var $box = el('div', 'cb-time-zone').append(
+        labelled(t('timeZone'), $select, false, ''),
+        el('div', 'cb-inline').append($other, $save),
+        el('small', 'cb-hint', t('timeZoneHint')),
+        portal.time_zone_is_default ? el('small', 'cb-hint cb-time-zone-default', t('timeZoneDefault')) : null,
+        $slot
+      );
+      if (savedNote) status($slot, 'ok', savedNote);
+      return $box;
+    }
+
+    function renderRegion(portal, savedNote, zoneNote) {
       if (!state.$root) return;
       var current = portal.region;
       var known = $.inArray(current, REGION_CHOICES) >= 0;
@@ -490,6 +788,7 @@ define(['jquery'], function ($) {
         portal.region_is_default ? el('small', 'cb-hint cb-region-default', t('regionDefault')) : null,
         $slot
       );
+      state.$root.find('.cb-time-zone').replaceWith(timeZoneBox(portal, zoneNote));
       if (savedNote) status($box.find('.cb-region-status'), 'ok', savedNote);
     }
 
@@ -513,7 +812,8 @@ define(['jquery'], function ($) {
         el('h3', 'cb-subtitle', t('addTitle')),
         el('div', 'cb-add'),
         el('h3', 'cb-subtitle', t('regionTitle')),
-        el('div', 'cb-region')
+        el('div', 'cb-region'),
+        el('div', 'cb-time-zone')
       );
       $target.append(state.$root);
       var $page = state.$root.find('.cb-page-status');

@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../deps.js";
 import { amocrmDpSecret } from "./amocrm-dp-secret.js";
 import { bindChannel } from "./bind-channel.js";
+import { channelPairingCode } from "./channel-pairing-code.js";
+import { channelEventsRoute } from "./channel-events.js";
 import { channelQr } from "./channel-qr.js";
 import { channelTemplatesRoutes } from "./channel-templates.js";
 import { adminCors } from "./cors.js";
@@ -34,6 +36,8 @@ export const adminApi = new Hono<AppEnv>()
   .route("/", updateChannel)
   .route("/", deleteChannel)
   .route("/", channelQr)
+  .route("/", channelEventsRoute)
+  .route("/", channelPairingCode)
   .route("/", channelTemplatesRoutes)
   .route("/", bindChannel)
   .route("/", showWebhookTokenRoute)

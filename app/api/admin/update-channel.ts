@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { channelView, updatePortalChannel } from "../../core/admin-channels.js";
 import { type AdminEnv, adminAuth, channelOfRequest } from "./auth.js";
-import { channelName, credentialsObject, paceJitterMs, paceMinMs } from "./channel-input.js";
+import { capOverflow, channelName, credentialsObject, dailyCap, fallbackIds, paceJitterMs, paceMinMs } from "./channel-input.js";
 import { adminBodyLimit, parseBody } from "./input.js";
 
 const updateChannelBody = z
@@ -11,10 +11,19 @@ const updateChannelBody = z
     paceMinMs: paceMinMs.optional(),
     paceJitterMs: paceJitterMs.optional(),
     credentials: credentialsObject.optional(),
+    fallbacks: fallbackIds.optional(),
+    dailyMessageCap: dailyCap.optional(),
+    dailyNewChatCap: dailyCap.optional(),
+    capOverflow: capOverflow.optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { error: "give at least one of name, paceMinMs, paceJitterMs, credentials" });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    error: "give at least one of name, paceMinMs, paceJitterMs, credentials, fallbacks, dailyMessageCap, dailyNewChatCap, capOverflow",
+  });
 
-/** PATCH /api/channels/:id: name, pacing overrides (null = provider default), replacement credentials. */
+/**
+ * PATCH /api/channels/:id: name, pacing overrides (null = provider default), replacement
+ * credentials, fallback channels in order, daily caps (null = none) and what a send over them does.
+ */
 export const updateChannel = new Hono<AdminEnv>().patch("/api/channels/:id", adminAuth, adminBodyLimit, async (c) => {
   const channel = await channelOfRequest(c);
   const changes = await parseBody(c, updateChannelBody);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { messageStatusForWebhook } from "../../core/webhook-checks.js";
-import { failureOf } from "../../core/webhook-send.js";
+import { failureOf, sentViaOf } from "../../core/webhook-send.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
 import { chatId, country, parseParams, peerOf, phoneNumber, readParams, textParam } from "./params.js";
 
@@ -28,12 +28,15 @@ export const checkMessageStatus = new Hono<WebhookEnv>().on(
     const message = await messageStatusForWebhook(c.var.deps, caller, params.message_id, peer);
     // public codes and texts only: stored reasons can quote providers' answers (kept for admins)
     const failure = failureOf(message);
+    const sentVia = await sentViaOf(c.var.deps, caller.channel, message);
     return c.json({
       ok: true as const,
       message_id: message.id,
       status: message.status,
       ...(peer.phone ? { phone_number: peer.phone } : { chat_id: peer.chatId }),
       send_to_imol: message.sendToImol,
+      // the channel that sent it: this one, or a fallback of its group while this one could not
+      ...(sentVia ? { sent_via: sentVia } : {}),
       history: message.statusHistory.map(({ status, at }) => ({ status, at })),
       error_code: failure?.code ?? null,
       error_message: failure?.message ?? null,

@@ -167,6 +167,14 @@ export const waitSeconds = z
   .pipe(z.number().max(MAX_WAIT_SECONDS, { error: `must be at most ${MAX_WAIT_SECONDS} seconds` }))
   .default(0);
 
+/** `if_capped`: over the channel's daily cap, queue for later (`wait`) or refuse at once (`fail`). */
+export const ifCapped = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["wait", "fail"], { error: "must be wait or fail" }))
+  .default("wait");
+
 /** Idempotency key chosen by the caller (an order number, a form submission id). */
 export const requestId = z
   .string()

@@ -54,6 +54,13 @@ export const ERROR_DOCS: Array<{ code: ErrorCode; when: Localized }> = [
     },
   },
   {
+    code: "daily_cap_reached",
+    when: {
+      en: "With if_capped=fail: the channel has sent its daily cap of messages (or of new chats) and no fallback channel can take the message. Nothing was queued.",
+      ru: "С if_capped=fail: канал исчерпал дневной лимит сообщений (или новых диалогов), и резервного канала, который мог бы отправить сообщение, нет. Сообщение не поставлено в очередь.",
+    },
+  },
+  {
     code: "channel_not_connected",
     when: {
       en: "The channel is logged out, banned or its credentials are rejected.",

@@ -1,4 +1,4 @@
-import { countryParam, sendToImolParam, waitParam } from "./reference-params.js";
+import { countryParam, ifCappedParam, sendToImolParam, waitParam } from "./reference-params.js";
 import { type MethodDoc, sendAnswer, sendErrors } from "./reference-types.js";
 
 /**
@@ -77,6 +77,7 @@ export const SEND_FORM_DOC: MethodDoc = {
         ru: `${waitParam.description.ru} Относится к первому сообщению (на \`to\`, а без него — посетителю).`,
       },
     },
+    ifCappedParam,
   ],
   formFields: [
     ["Name", "Иван"],

@@ -65,6 +65,17 @@ export const waitParam: ParamDoc = {
   example: "3",
 };
 
+export const ifCappedParam: ParamDoc = {
+  name: "if_capped",
+  required: false,
+  type: "string",
+  description: {
+    en: "What to do when the channel has reached its daily cap (set by the admin in the channel settings): `wait` (default) queues the message, sent when the next day starts in the portal's time zone or through a fallback channel; `fail` answers `daily_cap_reached` at once and queues nothing.",
+    ru: "Что делать, если канал исчерпал дневной лимит (его задаёт администратор в настройках канала): `wait` (по умолчанию) — поставить сообщение в очередь, оно уйдёт с началом следующего дня по часовому поясу портала или через резервный канал; `fail` — сразу ответить `daily_cap_reached` и ничего не ставить в очередь.",
+  },
+  example: "fail",
+};
+
 export const API_LIMIT: Localized = { en: "5 requests per 3 seconds per webhook", ru: "5 запросов за 3 секунды на один вебхук" };
 export const CHECK_PHONE_LIMIT: Localized = { en: "3 requests per second per webhook", ru: "3 запроса в секунду на один вебхук" };
 

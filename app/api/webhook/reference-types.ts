@@ -46,4 +46,5 @@ export const sendErrors: ErrorCode[] = [
   "no_messenger",
   "send_failed",
   "rate_limited",
+  "daily_cap_reached",
 ];

@@ -9,6 +9,7 @@ import {
   requestIdParam,
   sendToImolParam,
   waitParam,
+  ifCappedParam,
 } from "./reference-params.js";
 import { type MethodDoc, sendAnswer, sendErrors } from "./reference-types.js";
 
@@ -36,6 +37,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       sendToImolParam,
       requestIdParam,
       waitParam,
+      ifCappedParam,
       chatId,
       countryParam,
     ],
@@ -69,6 +71,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       sendToImolParam,
       requestIdParam,
       waitParam,
+      ifCappedParam,
       chatId,
       countryParam,
     ],
@@ -132,6 +135,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       sendToImolParam,
       requestIdParam,
       waitParam,
+      ifCappedParam,
       countryParam,
     ],
     answer: sendAnswer,
@@ -170,8 +174,8 @@ export const METHOD_DOCS: MethodDoc[] = [
     name: "checkMessageStatus",
     summary: { en: "Check a message's status", ru: "Проверить статус сообщения" },
     description: {
-      en: "The current status of a message sent through this channel (queued, sent, delivered, read, failed), its history, why it failed, and whether it was sent to the Open Line. phone_number must be the message's recipient.",
-      ru: "Текущий статус сообщения, отправленного через этот канал (queued — в очереди, sent — отправлено, delivered — доставлено, read — прочитано, failed — не отправлено), история статусов, причина ошибки и было ли сообщение показано в Открытой линии. phone_number должен быть номером получателя этого сообщения.",
+      en: "The current status of a message sent through this channel (queued, sent, delivered, read, failed), its history, why it failed, whether it was sent to the Open Line, and which channel sent it (sent_via: this one, or a fallback channel of its group while this one could not; absent until one has). phone_number must be the message's recipient.",
+      ru: "Текущий статус сообщения, отправленного через этот канал (queued — в очереди, sent — отправлено, delivered — доставлено, read — прочитано, failed — не отправлено), история статусов, причина ошибки, было ли сообщение показано в Открытой линии и какой канал его отправил (sent_via: этот или резервный канал группы, пока этот не мог отправлять; поля нет, пока сообщение не отправлено). phone_number должен быть номером получателя этого сообщения.",
     },
     limit: API_LIMIT,
     params: [
@@ -198,6 +202,7 @@ export const METHOD_DOCS: MethodDoc[] = [
       status: "delivered",
       phone_number: "79001234567",
       send_to_imol: false,
+      sent_via: { channel_id: "6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5", name: "Main number" },
       history: [
         { status: "queued", at: "2026-01-01T12:00:00.000Z" },
         { status: "sent", at: "2026-01-01T12:00:02.000Z" },

@@ -5,7 +5,7 @@ import { assertPublicUrl } from "../../core/ssrf.js";
 import { assertCanSendFileByUrl, sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
+import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, ifCapped, yesNo } from "./params.js";
 
 const sendFileParams = z.object({
   phone_number: phoneNumber,
@@ -18,6 +18,7 @@ const sendFileParams = z.object({
   send_to_imol: yesNo,
   request_id: requestId,
   wait: waitSeconds,
+  if_capped: ifCapped,
 });
 
 /**
@@ -50,6 +51,7 @@ export const sendFile = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
     sendToImol: params.send_to_imol,
     requestId: params.request_id,
     waitSeconds: params.wait,
+    ifCapped: params.if_capped,
   });
   return messageAnswer(c, message);
 });

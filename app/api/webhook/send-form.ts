@@ -7,7 +7,7 @@ import type { WebhookCaller } from "../../core/webhook-tokens.js";
 import type { AppDeps } from "../../deps.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { country, parseParams, readBody, readQuery, textParam, waitSeconds, yesNo } from "./params.js";
+import { country, parseParams, readBody, readQuery, textParam, waitSeconds, ifCapped, yesNo } from "./params.js";
 import { MAX_TEXT } from "./send-text.js";
 
 /** A template is the text of one message with placeholders; a Telegram text is the shortest cap. */
@@ -23,6 +23,7 @@ const sendFormParams = z.object({
   send_to_imol: yesNo,
   country,
   wait: waitSeconds,
+  if_capped: ifCapped,
 });
 const CONFIG_NAMES: ReadonlySet<string> = new Set(Object.keys(sendFormParams.shape));
 
@@ -33,7 +34,7 @@ function checkText(message: FormMessage, kind: WebhookCaller["kind"], field: str
   }
 }
 
-function send(deps: AppDeps, caller: WebhookCaller, message: FormMessage, sendToImol: boolean, wait: number) {
+function send(deps: AppDeps, caller: WebhookCaller, message: FormMessage, sendToImol: boolean, wait: number, ifCapped: "wait" | "fail") {
   return sendViaWebhook(deps, {
     caller,
     peer: message.peer,
@@ -41,6 +42,7 @@ function send(deps: AppDeps, caller: WebhookCaller, message: FormMessage, sendTo
     sendToImol,
     requestId: message.requestId,
     waitSeconds: wait,
+    ifCapped,
   });
 }
 
@@ -72,7 +74,7 @@ export const sendForm = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
   checkText(plan.primary, caller.kind, "body");
   if (plan.visitor && "message" in plan.visitor) checkText(plan.visitor.message, caller.kind, "visitor_body");
 
-  const first = await send(c.var.deps, caller, plan.primary, config.send_to_imol, config.wait);
+  const first = await send(c.var.deps, caller, plan.primary, config.send_to_imol, config.wait, config.if_capped);
   if (failureOf(first)) return messageAnswer(c, first);
 
   let visitor: Record<string, unknown> = {};
@@ -80,7 +82,7 @@ export const sendForm = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
     visitor = { visitor_error: { error: plan.visitor.error.code, message: plan.visitor.error.message } };
   } else if (plan.visitor) {
     try {
-      const second = await send(c.var.deps, caller, plan.visitor.message, config.send_to_imol, 0);
+      const second = await send(c.var.deps, caller, plan.visitor.message, config.send_to_imol, 0, config.if_capped);
       const failure = failureOf(second);
       visitor = {
         visitor_message_id: second.id,

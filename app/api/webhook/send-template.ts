@@ -6,7 +6,7 @@ import { channelHasTemplates, prepareTemplateSend } from "../../core/templates.j
 import { sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { country, listParam, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, yesNo } from "./params.js";
+import { country, listParam, parseParams, peerOf, phoneNumber, readParams, requestId, textParam, waitSeconds, ifCapped, yesNo } from "./params.js";
 
 /** WhatsApp caps one template value at 1,024 characters [U: 2nd-hand, channels-next.md 2 error 132005]. */
 const MAX_VALUE = 1024;
@@ -24,6 +24,7 @@ const sendTemplateParams = z.object({
   send_to_imol: yesNo,
   request_id: requestId,
   wait: waitSeconds,
+  if_capped: ifCapped,
 });
 
 /** A list of template values; WhatsApp refuses empty ones, so a blank value is named rather than sent. */
@@ -71,6 +72,7 @@ export const sendTemplate = new Hono<WebhookEnv>().on(
       sendToImol: params.send_to_imol,
       requestId: params.request_id,
       waitSeconds: params.wait,
+    ifCapped: params.if_capped,
     });
     return messageAnswer(c, message);
   },

@@ -4,7 +4,7 @@ import { AppError } from "../../core/errors.js";
 import { sendViaWebhook } from "../../core/webhook-send.js";
 import { messageAnswer } from "./answers.js";
 import { WEBHOOK_ROUTE_PREFIX, type WebhookEnv, webhookAuth } from "./auth.js";
-import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, waitSeconds, yesNo } from "./params.js";
+import { chatId, country, parseParams, peerOf, phoneNumber, readParams, requestId, waitSeconds, ifCapped, yesNo } from "./params.js";
 
 /** WhatsApp caps a text at 65,536 characters, Telegram at 4,096 (reference/providers.md). */
 export const MAX_TEXT = { wa: 65_536, tg: 4_096 } as const;
@@ -18,6 +18,7 @@ const sendTextParams = z.object({
   send_to_imol: yesNo,
   request_id: requestId,
   wait: waitSeconds,
+  if_capped: ifCapped,
 });
 
 /** GET|POST /rest/webhook/<wa|tg>/<token>/sendText: queues a text message to phone_number (or chat_id). */
@@ -34,6 +35,7 @@ export const sendText = new Hono<WebhookEnv>().on(["GET", "POST"], `${WEBHOOK_RO
     sendToImol: params.send_to_imol,
     requestId: params.request_id,
     waitSeconds: params.wait,
+    ifCapped: params.if_capped,
   });
   return messageAnswer(c, message);
 });

@@ -9,6 +9,11 @@ export interface ConversationFacts {
   inboundAt?: Date;
   /** the client's own phone learned in the chat (a Telegram contact they shared) */
   phone?: string;
+  /**
+   * the client wrote through this group channel (core/failover.ts), or through the
+   * conversation's own channel (null): where replies go back
+   */
+  inboundVia?: string | null;
 }
 
 /**
@@ -26,6 +31,7 @@ export function conversationUpsert(db: Db, channelId: string, peer: Peer, now: D
       peerName: peer.name ?? null,
       peerUsername: peer.username ?? null,
       lastInboundAt: facts.inboundAt ?? null,
+      lastInboundVia: facts.inboundVia ?? null,
       createdAt: now,
       updatedAt: now,
     })
@@ -37,6 +43,7 @@ export function conversationUpsert(db: Db, channelId: string, peer: Peer, now: D
         peerUsername: sql`coalesce(excluded.peer_username, ${conversations.peerUsername})`,
         peerPhone: sql`coalesce(excluded.peer_phone, ${conversations.peerPhone})`,
         lastInboundAt: sql`greatest(excluded.last_inbound_at, ${conversations.lastInboundAt})`,
+        ...(facts.inboundVia !== undefined ? { lastInboundVia: sql`excluded.last_inbound_via` } : {}),
       },
     });
 }

@@ -1,10 +1,12 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/index.js";
-import { channels, lineBindings, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
+import { channels, conversations, lineBindings, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
-import type { IncomingFile, ProviderEvent } from "../../providers/types.js";
+import type { IncomingFile, Peer, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
 import { peerKey } from "../peer.js";
+import { hasOwnBinding, primaryOf } from "../failover.js";
+import { upsertConversation } from "./conversation.js";
 import { insertMessageWithJobs } from "./insert-message.js";
 import { deferStatus, findByProviderId, type LateStatus, recordStatus } from "./record-status.js";
 import { forgetChannel } from "../lookup-cache.js";
@@ -83,12 +85,20 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
     .select({ id: lineBindings.id })
     .from(lineBindings)
     .where(and(eq(lineBindings.channelId, channel.id), eq(lineBindings.active, true)));
+  const group = events.some((e) => e.type === "incoming") ? await groupOfInbound(deps, channel, binding !== undefined) : undefined;
 
   for (const event of events) {
     if (event.type === "incoming") {
       const extraFiles = event.files.slice(1);
+      const target = group && (await group.takes(event.peer)) ? group : undefined;
+      const home = target?.primary ?? channel;
+      const homeBound = target ? target.bound : binding !== undefined;
+      if (target && !event.fromOwner) {
+        // the number the client wrote to knows them too (its window, its new-chats cap)
+        await upsertConversation(deps.db, channel.id, event.peer, new Date(received), { inboundAt: event.at });
+      }
       // an edit names the client's earlier message: the CRM can show it as an edit of that one
-      const original = event.edited ? await findIncoming(deps, channel.id, event.providerMessageId) : undefined;
+      const original = event.edited ? await findIncoming(deps, home.id, event.providerMessageId) : undefined;
       // one row per file beyond the first, so every attachment reaches the CRM
       const rows = [
         { key: event.eventId, ...describeIncoming(event, !original), editOf: original ?? null },
@@ -102,15 +112,16 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
       for (const row of rows) {
         const now = new Date(received + rowSerial++);
         const inserted = await insertMessageWithJobs(deps.db, {
-          channelId: channel.id,
+          channelId: home.id,
           peer: event.peer,
           facts: {
-            ...(event.fromOwner ? {} : { inboundAt: event.at }),
+            ...(event.fromOwner ? {} : { inboundAt: event.at, inboundVia: target ? channel.id : null }),
             ...(event.clientPhone ? { phone: event.clientPhone } : {}),
           },
           now,
           row: {
-            channelId: channel.id,
+            channelId: home.id,
+            viaChannelId: target ? channel.id : null,
             direction: event.fromOwner ? "out" : "in",
             origin: event.fromOwner ? "phone" : "provider",
             peer: peerKey(event.peer),
@@ -126,7 +137,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
           },
           // one at a time per conversation and in the order written (an ordered job kind)
           jobs: (messageId) =>
-            binding
+            homeBound
               ? [
                   {
                     kind: CRM_DELIVER_JOB,
@@ -178,6 +189,64 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
   }
   if (result.jobIds.length > 0) await deps.queue.wake(result.jobIds);
   return result;
+}
+
+interface InboundGroup {
+  primary: Channel;
+  /** whether the primary is bound to a CRM line */
+  bound: boolean;
+  /** whether this client's message goes to the primary's conversation */
+  takes(peer: Peer): Promise<boolean>;
+}
+
+/**
+ * A channel that is a fallback of another (core/failover.ts primaryOf) hands its clients'
+ * messages to that channel's conversation and CRM chat, so the operator keeps one conversation
+ * whichever number the client wrote to: all of them when it has no CRM binding of its own,
+ * otherwise those of clients who already talk with the primary.
+ *
+ * Two channels that back each other up (each names the other as a fallback) are each other's
+ * primary: without a binding of either, a channel hands over only clients who already talk with
+ * the other, else each number's messages would land in the other's conversation.
+ */
+async function groupOfInbound(deps: AppDeps, channel: Channel, ownBinding: boolean): Promise<InboundGroup | undefined> {
+  if (channel.portalId === null) return undefined;
+  const primary = await primaryOf(deps.db, channel, deps.config.LOOKUP_CACHE_MS);
+  if (!primary) return undefined;
+  const bound = await hasOwnBinding(deps.db, primary.id);
+  const mutual = channel.fallbackIds.includes(primary.id);
+  return {
+    primary,
+    bound,
+    async takes(peer) {
+      if (!ownBinding && (bound || !mutual)) return true;
+      return talksWith(deps, primary, peer);
+    },
+  };
+}
+
+/**
+ * Whether the client already talks with `channel`: its conversation with them holds messages.
+ * The conversation row alone does not say so when the channel is itself a fallback (mutual
+ * backup, chains): the client writing to it leaves a bare row there (the window and caps of the
+ * number written to, recordProviderEvents) while the messages went to its primary's
+ * conversation, and counting that row would move the client's later messages away from their chat.
+ */
+async function talksWith(deps: AppDeps, channel: Channel, peer: Peer): Promise<boolean> {
+  const [known] = await deps.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.channelId, channel.id), eq(conversations.peer, peerKey(peer))))
+    .limit(1);
+  if (!known) return false;
+  // only a fallback's conversations can be bare rows (a cached lookup); the messages query runs only then
+  if (!(await primaryOf(deps.db, channel, deps.config.LOOKUP_CACHE_MS))) return true;
+  const [message] = await deps.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.channelId, channel.id), eq(messages.conversationId, known.id)))
+    .limit(1);
+  return message !== undefined;
 }
 
 /**

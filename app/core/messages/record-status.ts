@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/index.js";
 import { messages } from "../../db/schema.js";
@@ -51,6 +51,11 @@ export async function recordStatus(
   });
 }
 
+/** The channel's messages: its own, and those of its group it sent as a fallback (via_channel_id). */
+function sentThrough(channelId: string) {
+  return or(eq(messages.channelId, channelId), eq(messages.viaChannelId, channelId));
+}
+
 /**
  * The channel's message a status names. A status that names only the end of the provider id
  * (providerIdEndingWith: a Green-API status without `chatId`) matches the channel's sent messages
@@ -66,7 +71,7 @@ export async function findByProviderId(db: Db, channelId: string, providerMessag
       .from(messages)
       .where(
         and(
-          eq(messages.channelId, channelId),
+          sentThrough(channelId),
           eq(messages.direction, "out"),
           sql`right(${messages.providerMessageId}, ${tail.length}) = ${tail}`,
         ),
@@ -77,7 +82,8 @@ export async function findByProviderId(db: Db, channelId: string, providerMessag
   const [row] = await db
     .select()
     .from(messages)
-    .where(and(eq(messages.channelId, channelId), eq(messages.providerMessageId, providerMessageId)));
+    .where(and(sentThrough(channelId), eq(messages.providerMessageId, providerMessageId)))
+    .limit(1);
   return row;
 }
 

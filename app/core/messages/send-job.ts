@@ -2,16 +2,28 @@ import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { channels, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
-import type { MessageTemplate, OutgoingContent, SendProgress } from "../../providers/types.js";
-import { type Channel, type ProviderDeps, providerContext, providerOf } from "../channels.js";
+import {
+  type MessageTemplate,
+  type OutgoingContent,
+  ProviderPermanentError,
+  ProviderRetryableError,
+  type SendProgress,
+  type SendResult,
+} from "../../providers/types.js";
+import { type Channel, pacingOf, type ProviderDeps, providerContext, providerOf } from "../channels.js";
+import { type CapPlace, markFirstSent, releaseDailySend } from "../daily-caps.js";
+import { type BlockReason, blockReasonOf, endFailover, fallbacksOf, noteSendFailure, noteSendSuccess, recordFailover } from "../failover.js";
+import { forgetChannel } from "../lookup-cache.js";
+import { movePaceKey } from "../outbox/claim.js";
 import { isDatabaseUnavailable, retryWhileDatabaseAway } from "../database-errors.js";
 import { type Metrics, metricsOf } from "../metrics.js";
 import type { JobRegistry } from "../outbox/registry.js";
-import { PermanentError, RetryableError } from "../outbox/types.js";
+import { DeferredError, PermanentError, RetryableError } from "../outbox/types.js";
 import { peerFromKey } from "../peer.js";
 import { lastInboundAt, windowClosedText, windowHoursOf, windowOpen } from "../service-window.js";
 import { SEND_JOB } from "./outgoing.js";
 import { recordStatus } from "./record-status.js";
+import { routeSend } from "./send-route.js";
 import type { Message } from "./status.js";
 
 const payload = z.object({ messageId: z.uuid() });
@@ -110,12 +122,69 @@ async function loadMessageAndChannel(deps: Pick<AppDeps, "db">, id: string): Pro
   return row;
 }
 
+type SendDeps = ProviderDeps & Pick<AppDeps, "db" | "metrics">;
+
+/** Provider refusals that mean the number itself cannot send, and the state they put the channel in. */
+const BLOCKING_REFUSALS: Partial<Record<string, "banned" | "unauthorized">> = { banned: "banned", invalid_credentials: "unauthorized" };
+
+/**
+ * What a provider's refusal means for a channel with a group (core/failover.ts), as the error
+ * the job throws. A retryable failure (not a "slow down") counts towards the channel being
+ * down. When another channel of the group can still send: a ban or refused credentials set the
+ * channel's state and the message goes to the next channel at once; "not connected" is retried,
+ * and counted, until the channel is down. Without such a channel the refusal stands as before.
+ */
+async function providerRefusal(deps: SendDeps, sender: Channel, own: Channel, err: unknown, now: Date): Promise<unknown> {
+  const retryable = err instanceof ProviderRetryableError && err.code !== "rate_limited";
+  const notConnected = err instanceof ProviderPermanentError && err.code === "not_connected";
+  const blocking = err instanceof ProviderPermanentError ? BLOCKING_REFUSALS[err.code] : undefined;
+  if (!retryable && !notConnected && !blocking) return err;
+  if (retryable) {
+    await noteSendFailure(deps.db, sender.id, now);
+    return err;
+  }
+  const group = [own, ...(await fallbacksOf(deps.db, own))].filter((c) => c.id !== sender.id && !blockReasonOf(c, now, deps.config));
+  if (group.length === 0) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  if (blocking) {
+    await deps.db.update(channels).set({ state: blocking, stateCheckedAt: now, updatedAt: now }).where(eq(channels.id, sender.id));
+    forgetChannel(sender.id);
+    return new DeferredError(`${sender.name} cannot send (${reason}): the message goes to the next channel of its group`, 0);
+  }
+  await noteSendFailure(deps.db, sender.id, now);
+  return new RetryableError(`${sender.name} is not connected (${reason}): retried, then sent through its group once it counts as down`);
+}
+
+/**
+ * Bookkeeping once the provider took the message: the new chat it counted, the end of the
+ * sender's failure streak, the failover event and CRM note. Logged, never thrown: the message
+ * is sent, and the job must not look failed for what follows.
+ */
+async function afterSend(
+  deps: SendDeps,
+  sent: { message: Message; own: Channel; sender: Channel; place: CapPlace | null; failover: BlockReason | undefined; at: Date },
+): Promise<void> {
+  try {
+    if (sent.place) await markFirstSent(deps.db, sent.place, sent.message.peer, sent.at);
+    await noteSendSuccess(deps.db, sent.sender, sent.at);
+    // the channel could have sent (the client chose the other number): its failover is over
+    if (sent.sender.id !== sent.own.id && !sent.failover && !blockReasonOf(sent.own, sent.at, deps.config)) await endFailover(deps.db, sent.own, sent.at);
+    // the note job is picked up by the processor running this one, which looks for work when a job ends
+    if (sent.failover) await recordFailover(deps, sent.own, sent.sender, sent.failover, sent.message, sent.at);
+  } catch (err) {
+    deps.logger.warn("send: bookkeeping after the provider took the message failed", {
+      message: sent.message.id,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
 /**
  * `message.send`: hands a queued outgoing message to its channel's provider. Provider errors
  * are typed, so the outbox retries what can succeed; a permanent one (no messenger, banned,
  * bad credentials) marks the message failed with its code at once.
  */
-export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick<AppDeps, "db" | "metrics">): void {
+export function registerSendJob(registry: JobRegistry, deps: SendDeps): void {
   registry.register(SEND_JOB, {
     schema: payload,
     async handle({ messageId }, job) {
@@ -131,32 +200,64 @@ export function registerSendJob(registry: JobRegistry, deps: ProviderDeps & Pick
       // marked done): sending again would duplicate it.
       if (message.status !== "queued" || message.providerMessageId) return;
       if (!channel) throw new PermanentError("channel was removed", "channel_removed");
-      const provider = providerOf(channel);
       const to = peerFromKey(message.peer);
       const template = templateOf(message);
+      let place: CapPlace | null = null;
       try {
+        const now = deps.clock.now();
+        const route = await routeSend(deps, message, channel, now);
+        if (route.kind === "wait") {
+          throw new DeferredError(
+            `${route.channel.name} reached its daily ${route.cap === "messages" ? "message" : "new-chat"} cap: the message waits until ${route.until.toISOString()}`,
+            Math.max(0, route.until.getTime() - now.getTime()),
+            // over its message cap the whole channel waits; over the new-chats cap only messages to new clients do
+            route.channel.id === channel.id && route.cap === "messages",
+          );
+        }
+        const { sender } = route;
+        place = route.place;
+        // a send through another channel is paced as that channel's: its number's own spacing holds
+        const senderPace = `channel:${sender.id}`;
+        if (job.job.paceKey && job.job.paceKey !== senderPace) {
+          if (place) await releaseDailySend(deps.db, place);
+          place = null;
+          await movePaceKey(deps.db, job.job, { key: senderPace, ...pacingOf(sender) }, now);
+          throw new DeferredError(`goes out through ${sender.name}: moved to its pace`, 0);
+        }
+        const provider = providerOf(sender);
         // checked when the message is due, not when it was queued: the client may have written since
-        const hours = windowHoursOf(channel);
-        if (hours !== undefined && !template && !windowOpen(await lastInboundAt(deps.db, channel.id, to), hours, deps.clock.now())) {
+        const hours = windowHoursOf(sender);
+        if (hours !== undefined && !template && !windowOpen(await lastInboundAt(deps.db, sender.id, to), hours, now)) {
           throw new PermanentError(windowClosedText(hours), "template_required");
         }
-        const ctx = await providerContext(deps, channel);
-        const result = await countedSend(metricsOf(deps), channel.provider, () =>
-          provider.send(ctx, {
-            to,
-            content: contentOf(message),
-            messageId: message.id,
-            progress: sendProgressOf(deps, message, recordDeadline),
-            ...(template ? { template } : {}),
-          }),
-        );
+        const ctx = await providerContext(deps, sender);
+        let result: SendResult;
+        try {
+          result = await countedSend(metricsOf(deps), sender.provider, () =>
+            provider.send(ctx, {
+              to,
+              content: contentOf(message),
+              messageId: message.id,
+              progress: sendProgressOf(deps, message, recordDeadline),
+              ...(template ? { template } : {}),
+            }),
+          );
+        } catch (err) {
+          throw await providerRefusal(deps, sender, channel, err, now);
+        }
         const status = provider.capabilities.deliveredWhenAccepted ? "delivered" : "sent";
         const sentAt = deps.clock.now();
+        const via = sender.id !== channel.id ? { viaChannelId: sender.id } : {};
         await retryWhileDatabaseAway(
-          () => recordStatus(deps, message, { status, at: sentAt, providerMessageId: result.providerMessageId }),
+          () => recordStatus(deps, message, { status, at: sentAt, providerMessageId: result.providerMessageId, ...via }),
           recordDeadline,
         );
+        const sentPlace = place;
+        place = null;
+        // bookkeeping after the send: a failure here must not make the job send again
+        await afterSend(deps, { message, own: channel, sender, place: sentPlace, failover: route.failover, at: sentAt });
       } catch (err) {
+        if (place) await releaseDailySend(deps.db, place).catch(() => undefined);
         if (err instanceof PermanentError) {
           await recordStatus(deps, message, {
             status: "failed",

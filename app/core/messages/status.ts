@@ -24,6 +24,8 @@ export interface StatusChange {
   reason?: string;
   errorCode?: string;
   providerMessageId?: string;
+  /** the group channel that sent it, when not the message's own (core/failover.ts) */
+  viaChannelId?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function applyStatus(db: Db, message: Message, change: StatusChange
         statusHistory: [...current.statusHistory, entry],
         updatedAt: at,
         ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
+        ...(change.viaChannelId ? { viaChannelId: change.viaChannelId } : {}),
         ...(change.status === "failed"
           ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }
           : {}),

@@ -146,7 +146,8 @@ export function completeJob(db: Db, job: Job, now: Date): Promise<boolean> {
 
 /**
  * Schedules another attempt at `runAt`, keeping the error. With `holdPace` no other job of the
- * same pace key (channel) is claimed before `runAt` either.
+ * same pace key (channel) is claimed before `runAt` either. With `refundAttempt` the claim that
+ * ran it does not count (a deferral, not a failure).
  */
 export function retryJobLater(
   db: Db,
@@ -154,9 +155,24 @@ export function retryJobLater(
   error: string,
   runAt: Date,
   now: Date,
-  opts: { holdPace?: boolean } = {},
+  opts: { holdPace?: boolean; refundAttempt?: boolean } = {},
 ): Promise<boolean> {
-  return finish(db, job, { status: "pending", runAt, lastError: error, updatedAt: now }, opts.holdPace ? runAt : undefined);
+  const refund = opts.refundAttempt ? { attempts: sql`greatest(${outboxJobs.attempts} - 1, 0)` } : {};
+  return finish(db, job, { status: "pending", runAt, lastError: error, updatedAt: now, ...refund }, opts.holdPace ? runAt : undefined);
+}
+
+/**
+ * Moves a running job to another pace key (a send that goes out through a fallback channel is
+ * paced as that channel's), creating the key's slot when it has none. The caller then defers
+ * the job, which frees its old slot; only the lease holder can move it.
+ */
+export async function movePaceKey(db: Db, job: Job, pace: { key: string; minIntervalMs: number; jitterMs: number }, now: Date): Promise<boolean> {
+  await db
+    .insert(paceSlots)
+    .values({ key: pace.key, minIntervalMs: pace.minIntervalMs, jitterMs: pace.jitterMs, nextAt: now })
+    .onConflictDoNothing({ target: paceSlots.key });
+  const moved = await db.update(outboxJobs).set({ paceKey: pace.key, updatedAt: now }).where(heldBy(job)).returning({ id: outboxJobs.id });
+  return moved.length > 0;
 }
 
 /** Moves a job to the dead letter with its last error; it stays visible and can be retried by an admin. */

@@ -5,7 +5,7 @@ import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.js";
 import { retryWhileDatabaseAway } from "../database-errors.js";
 import { completeJob, deadLetterJob, retryJobLater } from "./claim.js";
 import type { JobRegistry } from "./registry.js";
-import { type Job, type JobContext, PermanentError, RetryableError } from "./types.js";
+import { DeferredError, type Job, type JobContext, PermanentError, RetryableError } from "./types.js";
 
 export interface ProcessDeps {
   db: Db;
@@ -80,6 +80,12 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
     await handler.handle(parsed.data, ctx);
   } catch (err) {
     const error = describe(err);
+    if (err instanceof DeferredError) {
+      const now = clock.now();
+      const ok = await settle(() => retryJobLater(db, job, error, new Date(now.getTime() + (err.delayMs ?? 0)), now, { holdPace: err.holdsPace, refundAttempt: true }));
+      if (ok) logger.info("job deferred", { job: job.id, kind: job.kind, delay: err.delayMs, reason: err.message });
+      return ok ? "retry" : "lost";
+    }
     if (err instanceof PermanentError || job.attempts >= job.maxAttempts) return dead(error, parsed.data);
     const delay =
       err instanceof RetryableError && err.delayMs !== undefined

@@ -23,6 +23,18 @@ export class RetryableError extends Error {
   }
 }
 
+/**
+ * Not a failure: the job may not run before `delayMs` from now (a channel's daily cap is reached,
+ * or the send moves to another channel's pace key). It waits without using an attempt, so a
+ * message that waits for days is never dead-lettered for waiting.
+ */
+export class DeferredError extends RetryableError {
+  readonly deferred = true;
+  constructor(message: string, delayMs: number, holdsPace = false) {
+    super(message, delayMs, holdsPace);
+  }
+}
+
 /** Retrying cannot help (bad number, no messenger, invalid credentials): dead-letter at once. */
 export class PermanentError extends Error {
   override readonly name = "PermanentError";

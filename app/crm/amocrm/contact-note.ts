@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type Channel, findChannel } from "../../core/channels.js";
+import { type BlockReason, failoverNoteText } from "../../core/failover.js";
+import { languageOfDomain } from "../../core/failure-texts.js";
 import { enqueueJob } from "../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../core/outbox/registry.js";
 import { AMOCRM_NOTE_JOB } from "../../core/webhook-send.js";
@@ -69,22 +71,45 @@ async function noteMessage(deps: AmoCrmDeps, messageId: string, attempt: number,
   if (!channel || !portal) return deps.logger.info("amocrm: channel no longer on an amoCRM account, contact note dropped", { message: messageId });
   if (portal.status !== "active") return deps.logger.info("amocrm: account not active, contact note dropped", { message: messageId, status: portal.status });
 
-  const client = new AmoCrmClient(deps, portal.id);
-  const contacts = await findContactsByPhone(client, message.peer);
+  await queueNotes(deps, { portalId: portal.id, messageId, phone: message.peer, text: contactNoteText(message, channel), keyPrefix: `${AMOCRM_NOTE_POST_JOB}:${messageId}` });
+}
+
+/**
+ * Finds the contacts with `phone` (5.2) and their open leads, and queues one note batch per
+ * entity type (5.5), keyed under `keyPrefix`, so a rerun queues nothing new. No match: nothing to note.
+ */
+async function queueNotes(deps: AmoCrmDeps, note: { portalId: string; messageId: string; phone: string; text: string; keyPrefix: string }): Promise<void> {
+  const client = new AmoCrmClient(deps, note.portalId);
+  const contacts = await findContactsByPhone(client, note.phone);
   const leads = await openLeadIds(client, contacts.flatMap((c) => c.leadIds));
-  const text = contactNoteText(message, channel);
   const now = deps.clock.now();
   let queued = 0;
   for (const [entityType, ids] of [["contacts", contacts.map((c) => c.id)], ["leads", leads]] as const) {
     const unique = [...new Set(ids)];
     for (let start = 0; start < unique.length; start += NOTES_PER_BATCH) {
-      const payload: PostPayload = { portalId: portal.id, messageId, entityType, entityIds: unique.slice(start, start + NOTES_PER_BATCH), text };
-      const dedupKey = `${AMOCRM_NOTE_POST_JOB}:${messageId}:${entityType}:${start / NOTES_PER_BATCH}`;
+      const payload: PostPayload = { portalId: note.portalId, messageId: note.messageId, entityType, entityIds: unique.slice(start, start + NOTES_PER_BATCH), text: note.text };
+      const dedupKey = `${note.keyPrefix}:${entityType}:${start / NOTES_PER_BATCH}`;
       const { created } = await enqueueJob(deps.db, { kind: AMOCRM_NOTE_POST_JOB, payload, dedupKey, maxAttempts: deps.config.OUTBOX_MAX_ATTEMPTS }, now);
       if (created) queued += 1;
     }
   }
-  deps.logger.info("amocrm: contact notes queued", { message: messageId, contacts: contacts.length, leads: leads.length, batches: queued });
+  deps.logger.info("amocrm: contact notes queued", { message: note.messageId, contacts: contacts.length, leads: leads.length, batches: queued });
+}
+
+/**
+ * `crm.failover_note` on an amoCRM account: the client's messages now come from another number
+ * (core/failover.ts). amojo has no note inside a chat, so the note goes where the chat is
+ * shown, on the client's contact and open leads (their feed holds the chat), in the account's language.
+ */
+export async function noteFailover(deps: AmoCrmDeps, messageId: string, reason: BlockReason): Promise<void> {
+  const message = await findMessage(deps.db, messageId);
+  if (!message || !/^\d{6,15}$/.test(message.peer)) return;
+  const own = await findChannel(deps.db, message.channelId);
+  const via = message.viaChannelId ? await findChannel(deps.db, message.viaChannelId) : undefined;
+  const portal = own?.portalId ? await findAmoPortalById(deps.db, own.portalId) : undefined;
+  if (!own || !via || !portal || portal.status !== "active") return deps.logger.info("amocrm: failover note has nowhere to go", { message: messageId });
+  const text = failoverNoteText(languageOfDomain(portal.domain), own.name, via.name, reason);
+  await queueNotes(deps, { portalId: portal.id, messageId, phone: message.peer, text, keyPrefix: `${AMOCRM_NOTE_POST_JOB}:failover:${messageId}` });
 }
 
 /** 5.5: `POST /api/v4/{contacts|leads}/notes`, one `common` note per entity. */

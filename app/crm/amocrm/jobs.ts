@@ -5,7 +5,7 @@ import { registerAmojoJobs } from "./amojo/jobs.js";
 import { reportAmojoStatus } from "./amojo/report-status.js";
 import { registerAmoAutomationJobs } from "./automation/jobs.js";
 import { reportAutomationResult } from "./automation/report-result.js";
-import { registerContactNoteJob } from "./contact-note.js";
+import { noteFailover, registerContactNoteJob } from "./contact-note.js";
 import type { AmoCrmDeps } from "./deps.js";
 import { registerDisconnectRecheckJob } from "./disconnect.js";
 import { findMessage } from "./message.js";
@@ -27,6 +27,7 @@ export function amocrmCrmHandlers(deps: AmoCrmDeps): CrmJobHandlers {
   return {
     deliverIncoming: (messageId) => deliverToAmojo(deps, messageId),
     mirrorOutgoing: (messageId) => mirrorToAmojo(deps, messageId),
+    failoverNote: (messageId, reason) => noteFailover(deps, messageId, reason),
     async reportStatus(messageId, status) {
       const message = await findMessage(deps.db, messageId);
       if (!message) return;

@@ -1,6 +1,6 @@
 import { type Provider, ProviderPermanentError } from "../types.js";
 import { evolutionCall, instancePath } from "./client.js";
-import { describeInstance, instanceQr, instanceStatus } from "./instance.js";
+import { describeInstance, instanceQr, instanceStatus, requestPairingCode } from "./instance.js";
 import { resolveEvolutionMedia } from "./media.js";
 import { type EvolutionCredentials, evolutionCredentialsSchema, webhookSetAnswerSchema, whatsappNumbersAnswerSchema } from "./schema.js";
 import { sendEvolution } from "./send.js";
@@ -19,6 +19,7 @@ export const evolution: Provider<EvolutionCredentials> = {
     fileUpload: false,
     checkPhone: true,
     qrLogin: true,
+    pairingLogin: true,
     deliveryStatus: true,
     readStatus: true,
     messengers: ["whatsapp"],
@@ -43,6 +44,15 @@ export const evolution: Provider<EvolutionCredentials> = {
 
   status: instanceStatus,
   qr: instanceQr,
+
+  // Evolution passes Baileys' 8 characters on ungrouped (`WZYEH1YY`); WhatsApp shows them as `WZYE-H1YY`
+  async pairingCode(ctx, phone) {
+    const answer = await requestPairingCode(ctx, phone);
+    if (!answer) return null;
+    const code = answer.pairingCode;
+    return { code: /^[A-Z0-9]{8}$/i.test(code) ? `${code.slice(0, 4)}-${code.slice(4)}` : code };
+  },
+
   describe: describeInstance,
 
   /**

@@ -186,7 +186,15 @@ export const upsertDataSchema = z.object({
   pushName: z.string().nullish(),
   status: z.string().nullish(),
   message: messageContentSchema.nullish(),
-  contextInfo: z.object({ stanzaId: z.string().nullish() }).nullish(),
+  contextInfo: z
+    .object({
+      stanzaId: z.string().nullish(),
+      /** the message a reply quotes, a Baileys message: its text is in one of these */
+      quotedMessage: z
+        .looseObject({ conversation: z.string().nullish(), extendedTextMessage: z.looseObject({ text: z.string().nullish() }).nullish() })
+        .nullish(),
+    })
+    .nullish(),
   messageType: z.string().min(1),
   messageTimestamp: unixSeconds,
 });

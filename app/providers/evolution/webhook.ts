@@ -10,6 +10,7 @@ import {
   type WebhookRequest,
   WebhookPayloadError,
 } from "../types.js";
+import { reactionText, withQuote } from "../quote.js";
 import type { Ctx } from "./client.js";
 import {
   connectionDataSchema,
@@ -191,10 +192,18 @@ function messageEvent(data: EvolutionUpsert, prefix: string): ProviderEvent | nu
     ...(key.fromMe ? { fromOwner: true } : {}),
   };
   // v2.3.x moves extendedTextMessage.text into conversation; older builds keep it (channels-next.md 4)
-  const text = content.conversation || content.extendedTextMessage?.text || undefined;
+  const quotedMessage = data.contextInfo?.quotedMessage;
+  const quoted = quotedMessage?.conversation || quotedMessage?.extendedTextMessage?.text;
+  const text = withQuote(content.conversation || content.extendedTextMessage?.text || undefined, quoted);
   const media = fileOf(content, key.id);
-  if (media) return { ...base, ...(media.caption ? { text: media.caption } : {}), files: [media.file] };
+  if (media) {
+    const caption = withQuote(media.caption, quoted);
+    return { ...base, ...(caption ? { text: caption } : {}), files: [media.file] };
+  }
   if (text !== undefined) return { ...base, text, files: [] };
+  const reaction = reactionText(content.reactionMessage?.text);
+  // a reaction the owner made on the phone is not the client's: skipped
+  if (reaction) return key.fromMe ? null : { ...base, text: reaction, files: [] };
   const location = content.locationMessage ?? content.liveLocationMessage;
   if (location) {
     const named = content.locationMessage;
@@ -221,7 +230,7 @@ function messageEvent(data: EvolutionUpsert, prefix: string): ProviderEvent | nu
       ...(rest ? { text: rest } : {}),
     };
   }
-  // reactionMessage, pollCreationMessage, protocolMessage…: the normalised events have no place for them
+  // pollCreationMessage, protocolMessage, a reaction taken back…: the normalised events have no place for them
   return null;
 }
 

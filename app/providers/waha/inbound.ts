@@ -1,6 +1,7 @@
 import { fileNameOf } from "../file-names.js";
 import type { IncomingFile, Peer, ProviderEvent } from "../types.js";
 import { apiKeyHeaders, type Ctx } from "./client.js";
+import { reactionText, withQuote } from "../quote.js";
 import type { WahaMessagePayload, WahaReactionPayload } from "./schema.js";
 
 type Incoming = Extract<ProviderEvent, { type: "incoming" }>;
@@ -82,7 +83,8 @@ export function contactOf(vcard: string): { name: string; phones: string[] } {
  * bridge. The owner's own messages: typed on the phone (`source: app`) are mirrored as
  * `fromOwner`, like Green-API's outgoingMessageReceived; our API sends (`source: api`) and
  * those without a source are echoes of what the CRM already shows, skipped like Green-API's
- * outgoingAPIMessageReceived. Replies keep their text only: the event has no quoted-id field.
+ * outgoingAPIMessageReceived. A reply shows the words it quotes (`replyTo.body`) in front of its
+ * text (quote.ts); the quoted message's id is not ours to map to a CRM message.
  */
 export function messageEvent(payload: WahaMessagePayload, prefix: string, ctx: Ctx): Incoming | null {
   const fromOwner = payload.fromMe;
@@ -99,7 +101,7 @@ export function messageEvent(payload: WahaMessagePayload, prefix: string, ctx: C
     at: new Date(payload.timestamp * 1000),
     ...(fromOwner ? { fromOwner: true } : {}),
   };
-  const body = payload.body?.trim() ? payload.body : undefined;
+  const body = withQuote(payload.body?.trim() ? payload.body : undefined, payload.replyTo?.body);
   if (payload.location) {
     const loc = payload.location;
     const name = loc.name ?? loc.description ?? undefined;
@@ -126,13 +128,14 @@ export function messageEvent(payload: WahaMessagePayload, prefix: string, ctx: C
 
 /** `message.reaction`: shown as a line of text; an empty one takes a reaction back, which a CRM note cannot undo. */
 export function reactionEvent(payload: WahaReactionPayload, prefix: string): Incoming | null {
-  if (payload.fromMe || !payload.reaction.text || NOT_A_CHAT.test(payload.from)) return null;
+  const text = reactionText(payload.reaction.text);
+  if (payload.fromMe || !text || NOT_A_CHAT.test(payload.from)) return null;
   return {
     type: "incoming",
     eventId: `${prefix}:${payload.id}`,
     providerMessageId: payload.id,
     peer: peerOf(payload.from, undefined),
-    text: `Reaction ${payload.reaction.text} to a message`,
+    text,
     files: [],
     at: new Date(payload.timestamp * 1000),
   };

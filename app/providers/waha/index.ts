@@ -3,7 +3,7 @@ import { apiKeyHeaders, wahaCall } from "./client.js";
 import { isOwnServer } from "./inbound.js";
 import { type WahaCredentials, versionSchema, wahaCredentialsSchema } from "./schema.js";
 import { checkExists, sendMessage } from "./send.js";
-import { channelStateOf, configureSessionWebhook, ensureSession, getSession, loginQr } from "./session.js";
+import { channelStateOf, configureSessionWebhook, ensureSession, getSession, loginQr, requestPairingCode } from "./session.js";
 import { parseWahaWebhook } from "./webhook.js";
 
 export type { WahaCredentials } from "./schema.js";
@@ -23,6 +23,7 @@ export const waha: Provider<WahaCredentials> = {
     fileUpload: false,
     checkPhone: true,
     qrLogin: true,
+    pairingLogin: true,
     deliveryStatus: true,
     readStatus: true,
     messengers: ["whatsapp"],
@@ -43,6 +44,7 @@ export const waha: Provider<WahaCredentials> = {
   },
 
   qr: loginQr,
+  pairingCode: requestPairingCode,
 
   /**
    * Checks the server and the key, then creates the session (started) when it is missing or

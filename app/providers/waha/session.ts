@@ -153,12 +153,12 @@ const phoneSchema = z.string().regex(/^\d{10,15}$/);
  * Pairing-code login (channels-next.md 3: `POST /api/{session}/auth/request-code`): the code the
  * owner types on the phone (WhatsApp > Linked devices > Link with phone number) instead of
  * scanning the QR. Only while the session waits for a login; the docs say to keep the QR as the
- * fallback. Not in the Provider interface yet: an admin route would call it (see the report).
+ * fallback. Null when the session is already logged in (WORKING), as loginQr answers.
  */
-export async function requestPairingCode(ctx: Ctx, phone: string): Promise<{ code: string }> {
+export async function requestPairingCode(ctx: Ctx, phone: string): Promise<{ code: string } | null> {
   if (!phoneSchema.safeParse(phone).success) throw new ProviderPermanentError("bad_number", `not a phone number in international format: ${phone}`);
   const session = await getSession(ctx);
-  if (session.status === "WORKING") throw new ProviderPermanentError("rejected", "the WAHA session is already logged in");
+  if (session.status === "WORKING") return null;
   if (session.status !== "SCAN_QR_CODE") {
     throw new ProviderRetryableError("not_connected", `the WAHA session is ${session.status}: a pairing code can be asked once it waits for a login`, 5_000);
   }

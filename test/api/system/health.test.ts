@@ -36,7 +36,7 @@ describe.each(await backends())("GET /health, /health/live, /health/ready on %s"
       runtime: "node",
       db: { status: "ok" },
       outbox: { pending: 0, dead: 0 },
-      ready: { ok: true, database: { status: "ok" }, migrations: { status: "ok", detail: "0008_rate_buckets_unlogged" }, pump: { status: "skipped" } },
+      ready: { ok: true, database: { status: "ok" }, migrations: { status: "ok", detail: "0009_failover_caps" }, pump: { status: "skipped" } },
     });
     expect(typeof body.version).toBe("string");
   });
@@ -47,7 +47,7 @@ describe.each(await backends())("GET /health, /health/live, /health/ready on %s"
     expect(await res.json()).toEqual({
       ok: true,
       database: { status: "ok" },
-      migrations: { status: "ok", detail: "0008_rate_buckets_unlogged" },
+      migrations: { status: "ok", detail: "0009_failover_caps" },
       pump: { status: "ok" },
     });
   });

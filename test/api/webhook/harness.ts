@@ -88,15 +88,17 @@ export class WebhookHarness {
   }
 
   /** A new channel with its own webhook token (so each test has its own rate-limit buckets), paced without delays. */
-  async channel(opts: { messenger?: Messenger; provider?: "wappi" | "wahelp"; state?: string; portalSettings?: Record<string, unknown> } = {}): Promise<TestChannel> {
+  async channel(
+    opts: { messenger?: Messenger; provider?: "wappi" | "wahelp"; state?: string; portalSettings?: Record<string, unknown>; portalId?: string } = {},
+  ): Promise<TestChannel> {
     const messenger = opts.messenger ?? "whatsapp";
     const credentials =
       opts.provider === "wahelp"
         ? { login: WAHELP_LOGIN, password: WAHELP_PASSWORD, projectId: WAHELP_PROJECT, channelUuid: WAHELP_CHANNEL, messenger, apiUrl: this.urls.wahelp }
         : { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, messenger, apiUrl: this.urls[messenger] };
     // a portal only when the test needs one of its settings (its phone region)
-    let portalId: string | null = null;
-    if (opts.portalSettings) {
+    let portalId: string | null = opts.portalId ?? null;
+    if (opts.portalSettings && !portalId) {
       const [portal] = await this.t.db
         .insert(portals)
         .values({ crm: "bitrix24", externalId: crypto.randomUUID(), domain: "test.bitrix24.by", settings: opts.portalSettings })

@@ -53,7 +53,7 @@ describe.each(await backends())("sendText happy path (%s)", (backend) => {
   });
 
   it("a repeated request_id within 24 h returns the first message and sends once; after 24 h it sends again", async () => {
-    const { base } = await h.channel();
+    const { base, channel } = await h.channel();
     const params = { phone_number: "79001234567", body: "Заказ №7 оформлен", request_id: "order-7" };
     const first = await json(await h.get(`${base}/sendText`, params));
     const repeat = await json(await h.postJson(`${base}/sendText`, { ...params, body: "changed text is ignored" }));
@@ -66,7 +66,8 @@ describe.each(await backends())("sendText happy path (%s)", (backend) => {
     // 23 h later the answer is still the first message, now sent
     h.clock.advance(23 * HOUR);
     const later = await json(await h.postForm(`${base}/sendText`, params));
-    expect(later).toEqual({ ok: true, message_id: first.message_id, status: "sent" });
+    // once sent, the answer names the channel that sent it (its own: no failover)
+    expect(later).toEqual({ ok: true, message_id: first.message_id, status: "sent", sent_via: { channel_id: channel.id, name: channel.name } });
     expect(await h.runOutbox()).toBe(0);
 
     h.clock.advance(2 * HOUR);

@@ -8,6 +8,7 @@ import { type ChannelView, listPortalChannels } from "../../../app/core/admin-ch
 import { lineBindings, portals } from "../../../app/db/schema.js";
 import type { AppEnv } from "../../../app/deps.js";
 import { widgetFiles } from "../../../scripts/build-widget.js";
+import { SelfHostedFakes } from "../../api/admin/self-hosted-fakes.js";
 import { WAPPI_PROFILE, WAPPI_TOKEN } from "../../providers/wappi/fake.js";
 import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
 import { type FakeServer, startFake } from "../../support/fake-server.js";
@@ -34,6 +35,7 @@ interface OpenedWidget {
 describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chromium on an account page", () => {
   const h = new AmoAutomationHarness("pglite");
   const amojo = new FakeAmojo(() => h.clock.now());
+  const selfHosted = new SelfHostedFakes();
   const backends = {} as Record<Backend, FakeServer>;
   const scripts = {} as Record<Backend, { script: string; en: string }>;
   let accountPage: FakeServer;
@@ -44,6 +46,7 @@ describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chro
   beforeAll(async () => {
     await h.start();
     await amojo.start();
+    await selfHosted.start();
     const withChats = await h.appWith({
       PUBLIC_URL,
       AMOCRM_AMOJO_URL: amojo.url,
@@ -90,6 +93,7 @@ describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chro
     await accountPage?.close();
     await Promise.all(Object.values(backends).map((b) => b.close()));
     await amojo.close();
+    await selfHosted.close();
     await h.close();
   });
 
@@ -104,13 +108,18 @@ describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chro
   }
 
   /** A channel made through the admin API with a session of the account's admin, as another tab of the widget would. */
-  async function seedChannel(account: SeededAccount, name: string): Promise<ChannelView> {
+  async function seedChannel(
+    account: SeededAccount,
+    name: string,
+    provider = "wappi",
+    credentials: Record<string, string> = { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, apiUrl: h.wappiServer.url },
+  ): Promise<ChannelView> {
     const session = await h.app.request("/api/session", { method: "POST", headers: { "x-auth-token": await h.widgetToken(account.accountId, 1) } });
     const { token } = (await session.json()) as { token: string };
     const res = await h.app.request("/api/channels", {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "wappi", name, credentials: { apiToken: WAPPI_TOKEN, profileId: WAPPI_PROFILE, apiUrl: h.wappiServer.url } }),
+      body: JSON.stringify({ provider, name, credentials }),
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { channel: ChannelView }).channel;
@@ -255,6 +264,41 @@ describe.skipIf(!browserSuitesRun())("amoCRM widget (script.js) in headless Chro
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^console\.error: Failed to load resource: the server responded with a status of 503/), `HTTP 503: POST ${bindUrl}`]),
     );
+    await page.close();
+  });
+
+  it("a logged-out WAHA channel: 'Log in with phone number' shows a refused number's error, then the code, large, with where to type it", async () => {
+    const account = await installedAccount();
+    selfHosted.reset();
+    selfHosted.waitForLogin("waha");
+    await seedChannel(account, "WAHA line", "waha", selfHosted.credentials("waha"));
+    const { page, problems } = await openWidget(account, "chats");
+    const card = page.locator(".cb-card", { hasText: "WAHA line" });
+    const form = card.locator(".cb-pairing");
+    expect(await form.getByText(EN.panel.pairingTitle!).isVisible()).toBe(true);
+    const phone = form.getByLabel(EN.panel.pairingPhone!);
+
+    await phone.fill("+7 900");
+    await form.getByRole("button", { name: EN.panel.pairingGet! }).click();
+    await expect.poll(() => card.getByRole("status").getAttribute("data-kind")).toBe("error");
+    expect(await card.getByRole("status").textContent()).toMatch(/^phone: /);
+    expect(await card.locator(".cb-pairing-code").count()).toBe(0);
+
+    await phone.fill("+7 900 123-45-67");
+    await form.getByRole("button", { name: EN.panel.pairingGet! }).click();
+    const code = card.locator(".cb-pairing-code");
+    await code.waitFor();
+    expect(await code.textContent()).toBe("ABCD-ABCD");
+    expect(await code.evaluate((n) => getComputedStyle(n).fontSize)).toBe("28px");
+    expect(await card.getByRole("status").textContent()).toBe(EN.panel.pairingCodeHint);
+    // the typed number survives the card's re-render and reached WAHA in international form
+    expect(await phone.inputValue()).toBe("+7 900 123-45-67");
+    expect(JSON.parse(selfHosted.waha.requests.at(-1)!.body)).toEqual({ phoneNumber: "79001234567" });
+    expect(selfHosted.waha.violations).toEqual([]);
+
+    // the refused number's 400, as the browser reports any error status; nothing else went wrong
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/status of 400/), expect.stringMatching(/^HTTP 400: POST .*\/pairing-code$/)]));
     await page.close();
   });
 

@@ -55,7 +55,7 @@ export class FakeElement {
   }
 }
 
-const PAGE_IDS = ["cb-boot", "cb-line-binding", "cb-page-status", "cb-channels", "cb-add-form", "cb-region", "cb-message-filters", "cb-messages", "cb-dead-letters"];
+const PAGE_IDS = ["cb-boot", "cb-line-binding", "cb-page-status", "cb-channels", "cb-add-form", "cb-region", "cb-time-zone", "cb-message-filters", "cb-messages", "cb-dead-letters"];
 
 /** A document with the page's placeholders, the boot JSON in `#cb-boot`, and visibility under the test's control. */
 export function fakeDocument(bootJson: string) {

@@ -24,12 +24,17 @@ export async function openPage(h: AdminHarness, portal: InstalledPortal, frame: 
   const confirms: string[] = [];
   const timers = new ManualTimers();
   const window = { confirm: (text: string) => (confirms.push(text), true), crypto: globalThis.crypto };
-  const fetch = (url: URL, init: RequestInit) => h.app.request(url.pathname + url.search, init);
+  // what the page asked of the API, in order, so a test can check the very body it sent
+  const requests: Array<{ method: string; path: string; body: unknown }> = [];
+  const fetch = (url: URL, init: RequestInit) => {
+    requests.push({ method: init.method ?? "GET", path: url.pathname + url.search, body: typeof init.body === "string" ? JSON.parse(init.body) : undefined });
+    return h.app.request(url.pathname + url.search, init);
+  };
   const location = { href: `https://bridge.example${frame.path}?${qs}` };
   new Function("document", "window", "location", "fetch", "navigator", "setTimeout", "clearTimeout", SETTINGS_PAGE_SCRIPT)(
     dom.document, window, location, fetch, {}, timers.setTimeout, timers.clearTimeout,
   );
-  return { ...dom, confirms, timers };
+  return { ...dom, confirms, timers, requests };
 }
 
 export const tagged = (root: FakeElement, tag: string) => root.descendants().filter((n) => n.tagName === tag);

@@ -169,8 +169,8 @@ describe.each(await backends())("settings page script against the admin API (%s)
       const channelId = await h.apiChannel(token, "Old name");
       const { byId } = await openPage(h, portal);
       const card = () => tagged(byId("cb-channels")!, "article")[0]!;
-      await until("the edit button", () => buttonIn(card(), "Rename and pacing") !== undefined);
-      buttonIn(card(), "Rename and pacing")!.fire("click");
+      await until("the edit button", () => buttonIn(card(), "Name, pacing, fallbacks and caps") !== undefined);
+      buttonIn(card(), "Name, pacing, fallbacks and caps")!.fire("click");
       const box = (field: string) => card().querySelectorAll("[data-edit]").find((n) => n.getAttribute("data-edit") === field)!;
       const type = (field: string, value: string) => Object.assign(box(field), { value }).fire("input");
       const fieldError = (field: string) => card().querySelectorAll("[data-field-error]").find((n) => n.getAttribute("data-field-error") === field);
@@ -192,7 +192,7 @@ describe.each(await backends())("settings page script against the admin API (%s)
       expect(card().querySelectorAll("[data-edit]")).toHaveLength(0);
       expect((await h.call("GET", `/api/channels/${channelId}`, token)).body.channel).toMatchObject({ name: "New <i>name</i>", pace_min_ms: 2000, pace_jitter_ms: 1500 });
 
-      buttonIn(card(), "Rename and pacing")!.fire("click");
+      buttonIn(card(), "Name, pacing, fallbacks and caps")!.fire("click");
       expect(box("paceMinMs").value).toBe("2");
       type("paceMinMs", "");
       type("paceJitterMs", "soon");

@@ -168,9 +168,9 @@ describeProviderContract<EvolutionCredentials>({
       expect: [incoming(upExtended, { text: "Price list: https://example.com/prices" })],
     },
     {
-      name: "a reply: its text arrives, the quoted stanzaId has no field in our events",
+      name: "a reply: the quoted message's words (contextInfo.quotedMessage) come in front of its text",
       request: { body: upReply },
-      expect: [incoming(upReply, { text: "Yes, this one" })],
+      expect: [incoming(upReply, { text: "> Hello from the CRM\nYes, this one" })],
     },
     {
       name: "imageMessage with caption -> media: reference (the CDN url is encrypted)",
@@ -232,7 +232,7 @@ describeProviderContract<EvolutionCredentials>({
       request: { body: upLidUnresolved },
       expect: [incoming(upLidUnresolved, { peer: { chatId: "204593846571234@lid", name: "Ivan" }, text: "Hi" })],
     },
-    { name: "reactionMessage: no place in our events, skipped", request: { body: upReaction }, expect: [] },
+    { name: "reactionMessage -> a line of text, as WAHA's", request: { body: upReaction }, expect: [incoming(upReaction, { text: "Reaction 👍 to a message" })] },
     { name: "status@broadcast (a contact's story) is not a chat", request: { body: upStatusBroadcast }, expect: [] },
     { name: "send.message (echo of our own send) is ignored", request: { body: sendMessageEcho }, expect: [] },
     { name: "messages.update SERVER_ACK -> sent", request: { body: updServerAck }, expect: [status(updServerAck, "BAE594145F4C59B4", "SERVER_ACK", "sent")] },

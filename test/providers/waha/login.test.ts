@@ -55,8 +55,9 @@ describe("waha login", () => {
     expect(recorder.violations).toEqual([]);
   });
 
-  it("pairing code: refused when logged in, for a malformed number, and retried while starting", async () => {
-    expect((await failure(requestPairingCode(ctxWith(), "79001234567"))).code).toBe("rejected");
+  it("pairing code: none when logged in, refused for a malformed number, retried while starting", async () => {
+    expect(await requestPairingCode(ctxWith(), "79001234567")).toBeNull();
+    expect(calls()).not.toContain(`POST /api/${WAHA_SESSION}/auth/request-code`);
     expect((await failure(requestPairingCode(ctxWith(), "+7 900"))).code).toBe("bad_number");
     session().status = "STARTING";
     expect(await failure(requestPairingCode(ctxWith(), "79001234567"))).toBeInstanceOf(ProviderRetryableError);

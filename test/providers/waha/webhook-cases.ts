@@ -112,7 +112,7 @@ function webhookExpectations(): Array<{ name: string; request: WebhookInput; exp
       [incoming(location, { location: { latitude: 55.757, longitude: 37.6136, name: "Office\nTverskaya 1, Moscow" } })],
     ],
     ["message: vCard [U: vCard text]", vcard, [incoming(vcard, { contact: { name: "Anna Sidorova", phones: ["79005554433"] } })]],
-    ["message: a reply keeps its text (no quoted-id field in the event)", reply, [incoming(reply, { text: "Yes, this one" })]],
+    ["message: a reply shows the quoted words (replyTo.body) in front of its text", reply, [incoming(reply, { text: "> Which model?\nYes, this one" })]],
     [
       "message.any typed on the owner's phone (source app) -> fromOwner",
       anyFromApp,

@@ -7,6 +7,7 @@ import { hashToken } from "../../../core/tokens.js";
 import type { Db } from "../../../db/index.js";
 import { channels } from "../../../db/schema.js";
 import { AmoCrmClient } from "../client.js";
+import { viaChannelName } from "../../../core/failover.js";
 import type { AmoCrmDeps } from "../deps.js";
 import { AmoCrmError } from "../errors.js";
 import { findMessage, type MessageRow } from "../message.js";
@@ -28,6 +29,8 @@ interface ContinueData {
   status: "success" | "fail";
   message_id: string;
   error?: string;
+  /** `{{json.sent_via}}`: the fallback channel that sent it while the step's channel could not (core/failover.ts) */
+  sent_via?: string;
 }
 
 /** The bot step's key: one continuation per `return_url`, whatever asks for it and however often. */
@@ -87,7 +90,8 @@ async function continueForMessage(deps: AmoCrmDeps, messageId: string): Promise<
   const data: ContinueData = failed
     ? { status: "fail", message_id: message.id, error: errorText(message.errorMessage ?? message.errorCode ?? "the message could not be sent") }
     : { status: "success", message_id: message.id };
-  await continueBot(deps, portalId, message.crmMessageId, data);
+  const via = await viaChannelName(deps.db, message);
+  await continueBot(deps, portalId, message.crmMessageId, via ? { ...data, sent_via: via } : data);
 }
 
 export function registerSalesbotContinueJob(registry: JobRegistry, deps: AmoCrmDeps): void {

@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray } from "drizzle-orm";
 import { z } from "zod";
+import { viaChannelName } from "../../../core/failover.js";
 import { findChannel } from "../../../core/channels.js";
 import { enqueueJob } from "../../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
@@ -101,7 +102,7 @@ async function replyForMessage(deps: Bitrix24Deps, messageId: string): Promise<v
   // the reply is queued on a status change, so a message still queued means a stale read: look again
   if (message.status === "queued") throw new RetryableError(`robot message ${messageId} is still queued`);
   const portal = await portalOfMessage(deps.db, message);
-  await sendResults(deps, portal.externalId, message.crmMessageId, [messageResult("", message)]);
+  await sendResults(deps, portal.externalId, message.crmMessageId, [messageResult("", message, await viaChannelName(deps.db, message))]);
 }
 
 /**
@@ -121,11 +122,13 @@ async function replyForRun(deps: Bitrix24Deps, p: Extract<RobotReply, { kind: "r
   // the attempts left after the looks are kept for sending the reply itself
   const outOfTime = deps.clock.now().getTime() >= Date.parse(p.replyBy) || ctx.job.attempts > ctx.job.maxAttempts - deps.config.OUTBOX_MAX_ATTEMPTS;
   if (waiting.length > 0 && !outOfTime) throw new RetryableError(`${waiting.length} of ${keys.length} robot messages have no verdict yet`, RUN_LOOK_MS);
-  const results = p.items.map((item) => {
-    if ("error" in item) return refusedResult(item.recipient, item.error);
-    const row = byKey.get(item.dedupKey);
-    return row ? messageResult(item.recipient, row) : refusedResult(item.recipient, "the message was not queued");
-  });
+  const results = await Promise.all(
+    p.items.map(async (item) => {
+      if ("error" in item) return refusedResult(item.recipient, item.error);
+      const row = byKey.get(item.dedupKey);
+      return row ? messageResult(item.recipient, row, await viaChannelName(deps.db, row)) : refusedResult(item.recipient, "the message was not queued");
+    }),
+  );
   await sendResults(deps, portal.externalId, p.eventToken, results);
 }
 

@@ -8,6 +8,8 @@ export interface RecipientResult {
   status: string;
   messageId: string;
   error: string;
+  /** the fallback channel that sent it while the robot's channel could not (core/failover.ts) */
+  sentVia?: string;
 }
 
 const DONE: ReadonlySet<string> = new Set(["sent", "delivered", "read"]);
@@ -18,15 +20,15 @@ export function refusedResult(recipient: string, error: string): RecipientResult
 }
 
 /** A recipient's message as it stands; a message still queued has no error yet. */
-export function messageResult(recipient: string, message: Pick<Message, "id" | "status" | "errorMessage" | "errorCode">): RecipientResult {
+export function messageResult(recipient: string, message: Pick<Message, "id" | "status" | "errorMessage" | "errorCode">, sentVia?: string): RecipientResult {
   const error = message.status === "failed" ? (message.errorMessage ?? message.errorCode ?? "delivery failed") : "";
-  return { recipient, status: message.status, messageId: message.id, error };
+  return { recipient, status: message.status, messageId: message.id, error, ...(sentVia ? { sentVia } : {}) };
 }
 
 /** `79115576366: sent 6f1e…`, `@ivan: failed: …`: one line per recipient, easy to show or search in a process. */
 function line(r: RecipientResult): string {
   const head = r.recipient === "" ? r.status : `${r.recipient}: ${r.status}`;
-  return `${head}${r.messageId ? ` ${r.messageId}` : ""}${r.error ? `: ${r.error}` : ""}`;
+  return `${head}${r.messageId ? ` ${r.messageId}` : ""}${r.sentVia ? ` via ${r.sentVia}` : ""}${r.error ? `: ${r.error}` : ""}`;
 }
 
 /**
@@ -48,7 +50,8 @@ export function runReturnValues(results: readonly RecipientResult[]): { values: 
   };
   let log: string;
   if (results.length === 1) {
-    log = first.status === "failed" ? `chatbridge: message not sent: ${first.error}` : `chatbridge: message ${first.status}`;
+    const via = first.sentVia ? ` via ${first.sentVia}` : "";
+    log = first.status === "failed" ? `chatbridge: message not sent: ${first.error}` : `chatbridge: message ${first.status}${via}`;
   } else {
     log = `chatbridge: ${sent} of ${results.length} messages sent${failed ? `, ${failed} not sent` : ""}${waiting ? `, ${waiting} without an answer yet` : ""}`;
   }

@@ -4,6 +4,7 @@ import type { CrmJobHandlers } from "../../dispatch.js";
 import { registerAutomationJobs } from "../automation/jobs.js";
 import type { Bitrix24Deps } from "../oauth.js";
 import { deliverIncoming } from "./deliver-incoming.js";
+import { noteFailover } from "./failover-note.js";
 import { mirrorOutgoing } from "./mirror-outgoing.js";
 import { registerOperatorChangeJob } from "./operator-changes.js";
 import { registerConnectorJob } from "./registration.js";
@@ -25,5 +26,6 @@ export function bitrix24CrmHandlers(deps: Bitrix24Deps & Pick<AppDeps, "files">)
     deliverIncoming: (messageId) => deliverIncoming(deps, messageId),
     reportStatus: (messageId, status) => reportStatus(deps, messageId, status),
     mirrorOutgoing: (messageId) => mirrorOutgoing(deps, messageId),
+    failoverNote: (messageId, reason) => noteFailover(deps, messageId, reason),
   };
 }

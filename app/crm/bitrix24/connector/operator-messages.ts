@@ -19,6 +19,7 @@ import type { Conversation } from "./client-message.js";
 import { isOurConnector } from "./connector-id.js";
 import { messageAddEventSchema, type OperatorMessage } from "./event-payloads.js";
 import { appUserId } from "./mirror-outgoing.js";
+import { SYSTEM_NOTE_MARK } from "../../../core/failover.js";
 
 export interface OperatorMessagesResult {
   ignored?: string;
@@ -58,6 +59,10 @@ async function findClient(db: Db, channelId: string, m: OperatorMessage): Promis
  */
 async function isMirrorEcho(deps: AppDeps, portal: PortalRow, conversationId: string, m: OperatorMessage, text: string, now: Date): Promise<boolean> {
   if (text === "") return false;
+  // our failover note (failover-note.ts) is for the operator, never for the client
+  const bare = text.replace(/\u200b/g, "");
+  // (after the operator signature Bitrix24 may put in front)
+  if (bare.startsWith(SYSTEM_NOTE_MARK) || bare.includes(`\n${SYSTEM_NOTE_MARK}`)) return isAppAuthor(deps, portal, m);
   const recent = await deps.db
     .select({ body: messages.body })
     .from(messages)
@@ -70,6 +75,11 @@ async function isMirrorEcho(deps: AppDeps, portal: PortalRow, conversationId: st
     );
   const plain = text.replace(/\u200b/g, "");
   if (!recent.some((r) => r.body !== null && (plain === r.body || plain.endsWith(`\n${r.body}`)))) return false;
+  return isAppAuthor(deps, portal, m);
+}
+
+/** Whether the event names the app's own user as its author, or no author. */
+async function isAppAuthor(deps: AppDeps, portal: PortalRow, m: OperatorMessage): Promise<boolean> {
   const author = m.message.user_id;
   if (!author) return true;
   // the app's user could not be read: the matching text within minutes decides, as without an author

@@ -1,5 +1,6 @@
 /**
- * Renaming a channel and overriding its pacing (PATCH /api/channels/:id). The page asks for
+ * Renaming a channel, overriding its pacing, and its fallbacks and daily caps
+ * (page-script-failover.ts), in one PATCH /api/channels/:id. The page asks for
  * seconds, the API takes milliseconds; an empty box is null, the provider's default. The range
  * is the API's to check (channel-input.ts): its error names the field, shown beside that input.
  * Browser JavaScript in a string; runs after the channel script in the same scope.
@@ -27,7 +28,7 @@ function msOfSeconds(text) {
 function draftOf(channel) {
   let draft = editDrafts.get(channel.id);
   if (!draft) {
-    draft = { name: channel.name, paceMin: secondsText(channel.pace_min_ms), paceJitter: secondsText(channel.pace_jitter_ms), errors: {} };
+    draft = { name: channel.name, paceMin: secondsText(channel.pace_min_ms), paceJitter: secondsText(channel.pace_jitter_ms), ...failoverDraft(channel), errors: {} };
     editDrafts.set(channel.id, draft);
   }
   return draft;
@@ -81,6 +82,7 @@ async function saveChannelEdit(channel, draft, control) {
   const paceJitterMs = msOfSeconds(draft.paceJitter);
   if (paceMinMs === undefined) draft.errors.paceMinMs = t("notSeconds");
   if (paceJitterMs === undefined) draft.errors.paceJitterMs = t("notSeconds");
+  const failover = failoverChanges(channel, draft);
   if (Object.keys(draft.errors).length > 0) {
     renderChannels();
     return;
@@ -88,7 +90,7 @@ async function saveChannelEdit(channel, draft, control) {
   await runAction(channel.id, control, async () => {
     let answer;
     try {
-      answer = await api("PATCH", channelPath(channel), { name: draft.name.trim(), paceMinMs, paceJitterMs });
+      answer = await api("PATCH", channelPath(channel), { name: draft.name.trim(), paceMinMs, paceJitterMs, ...failover });
     } catch (err) {
       if (!(err instanceof ApiError) || !err.field) throw err;
       draft.errors[err.field] = fieldErrorText(err);
@@ -108,6 +110,7 @@ function editBlock(channel) {
     editInput(channel, draft, "name", "name", t("channelName"), ""),
     editInput(channel, draft, "paceMin", "paceMinMs", t("paceMin"), t("paceHint")),
     editInput(channel, draft, "paceJitter", "paceJitterMs", t("paceJitter"), t("paceHint")),
+    failoverEditBlock(channel, draft),
     el("div", { className: "cb-actions" }, [
       button(t("saveChannel"), (b) => saveChannelEdit(channel, draft, b)),
       button(t("cancel"), () => {

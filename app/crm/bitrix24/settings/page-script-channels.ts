@@ -1,9 +1,11 @@
 /**
- * The channel list: one card per channel with its URLs, QR code, test message, webhook URL
- * regeneration, rename and pacing (page-script-channel-edit.ts), delete and, on the connector
- * placement, "connect to this Open Line". Browser JavaScript in a string; it runs after
- * PAGE_CORE_SCRIPT in the same scope. The list is re-rendered often (live refresh, every
- * action), so what the admin typed lives in state, not in the inputs.
+ * The channel list: one card per channel with its URLs, QR code (and pairing code,
+ * page-script-pairing.ts), test message, webhook URL regeneration, rename, pacing, fallbacks
+ * and caps (page-script-channel-edit.ts), its group, warning and events
+ * (page-script-failover.ts), delete and, on the connector placement, "connect to this Open
+ * Line". Browser JavaScript in a string; it runs after PAGE_CORE_SCRIPT in the same scope.
+ * The list is re-rendered often (live refresh, every action), so what the admin typed lives in
+ * state, not in the inputs.
  */
 export const PAGE_CHANNELS_SCRIPT = String.raw`
 const state = { channels: boot.channels, providers: [], boundChannelId: boot.boundChannelId, qr: new Map(), phones: new Map(), editing: new Set() };
@@ -161,6 +163,7 @@ function channelCard(channel) {
       el("span", { className: "cb-badge cb-state-" + channel.state, text: t("state") + ": " + t("state_" + channel.state) }),
     ]),
     identityRow(channel),
+    groupBlock(channel),
     urlRow(channel.id, t("webhookUrl"), channel.webhook_url, "", docsLink(channel.webhook_url)),
     // the phone gateway's URL is called by the phone itself, not pasted into a provider's console
     channel.provider === "gateway"
@@ -168,9 +171,11 @@ function channelCard(channel) {
       : urlRow(channel.id, t("hookUrl"), channel.hook_url, t("hookUrlHint")),
     urlRow(channel.id, t("verifyToken"), channel.hook_verify_token, t("verifyTokenHint")),
     qrBlock(channel),
+    pairingBlock(channel),
     templatesBlock(channel),
     editBlock(channel),
     testControl(channel),
+    eventsBlock(channel),
     actions,
     noteSlot(channel.id),
   ]);

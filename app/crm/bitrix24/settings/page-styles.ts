@@ -27,6 +27,7 @@ input[type=text], input[type=tel], input[type=url], input[type=password], input[
 .cb-danger { background: #fff; color: var(--err); border-color: var(--err); }
 .cb-qr { display: grid; gap: 6px; justify-items: start; }
 .cb-qr img { border: 1px solid var(--line); image-rendering: pixelated; }
+.cb-pairing-code { display: block; font: 600 28px/1.3 ui-monospace, Menlo, Consolas, monospace; letter-spacing: .12em; }
 .cb-status { margin: 0; padding: 6px 10px; border-radius: 4px; }
 .cb-status-info { background: #eef1f4; }
 .cb-status-ok { background: #e3f4e6; color: var(--ok); }
@@ -40,6 +41,15 @@ input[aria-invalid=true] { border-color: var(--err); }
 .cb-message-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .cb-msg-failed { background: #fdecea; color: var(--err); }
 .cb-msg-delivered, .cb-msg-read { background: #e3f4e6; color: var(--ok); }
+.cb-group { display: grid; gap: 2px; }
+.cb-edit-failover { display: grid; gap: 4px; margin: 0 0 8px; }
+.cb-fallbacks { margin: 4px 0; padding-left: 20px; }
+.cb-fallback { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; margin: 2px 0; }
+.cb-small { padding: 1px 8px; font-size: 12px; }
+.cb-events { list-style: none; margin: 4px 0; padding: 0; }
+.cb-event { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: baseline; border-bottom: 1px solid var(--line); padding: 4px 0; }
+.cb-event-failover .cb-badge, .cb-event-cap_reached .cb-badge { background: #fdecea; color: var(--err); }
+.cb-event-recovered .cb-badge { background: #e3f4e6; color: var(--ok); }
 .cb-error-page { max-width: 640px; }
 .cb-error-page code { background: #eef1f4; padding: 0 4px; border-radius: 3px; }
 `;

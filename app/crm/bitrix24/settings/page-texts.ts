@@ -3,6 +3,8 @@
  * (reference/bitrix24.md 1.2); Russian-speaking portals (ru, and by/kz that Bitrix24 serves in
  * Russian) get Russian, every other language English.
  */
+import { failoverTextsEn, failoverTextsRu } from "./page-texts-failover.js";
+
 const en = {
   title: "chatbridge: WhatsApp and Telegram channels",
   channels: "Channels",
@@ -34,6 +36,11 @@ const en = {
   qrAlt: "QR code to scan with the phone",
   qrHint: "Scan it in the messenger app on the phone: Linked devices → Link a device.",
   qrConnected: "The channel is logged in: no QR code is needed.",
+  pairingTitle: "Log in with phone number",
+  pairingPhone: "Phone number of the WhatsApp account to log in",
+  pairingGet: "Get a code",
+  pairingCodeHint: "On the phone open WhatsApp → Linked devices → Link a device → Link with phone number instead, and type this code.",
+  pairingConnected: "The channel is logged in: no code is needed.",
   testPhone: "Phone for a test message",
   sendTest: "Send a test message",
   testQueued: "The test message is queued (status: {status}).",
@@ -88,7 +95,7 @@ const en = {
   failedWith: "Error {code}: {message}",
   retry: "Retry",
   retried: "Queued again.",
-  editChannel: "Rename and pacing",
+  editChannel: "Name, pacing, fallbacks and caps",
   saveChannel: "Save",
   cancel: "Cancel",
   paceMin: "Minimum interval between messages, seconds",
@@ -126,6 +133,7 @@ const en = {
   regionSaved: "Saved: numbers without country code are read as {country}.",
   regionFailed: "The country of phone numbers could not be loaded: {message}",
   docs: "Documentation",
+  ...failoverTextsEn,
   templatesHint:
     "Only APPROVED templates can be sent. Outside the 24 hours after the client's last message WhatsApp accepts only a template: in an Open Lines chat type /template <name> <value 1> <value 2>…; robots and the webhook API (sendTemplate) take the name and values.",
 };
@@ -164,6 +172,11 @@ const ru: PageTexts = {
   qrAlt: "QR-код для сканирования телефоном",
   qrHint: "Отсканируйте его в мессенджере на телефоне: Связанные устройства → Привязка устройства.",
   qrConnected: "Канал авторизован: QR-код не нужен.",
+  pairingTitle: "Вход по номеру телефона",
+  pairingPhone: "Номер телефона аккаунта WhatsApp для входа",
+  pairingGet: "Получить код",
+  pairingCodeHint: "На телефоне откройте WhatsApp → Связанные устройства → Привязка устройства → Привязать по номеру телефона и введите этот код.",
+  pairingConnected: "Канал авторизован: код не нужен.",
   testPhone: "Телефон для тестового сообщения",
   sendTest: "Отправить тестовое сообщение",
   testQueued: "Тестовое сообщение поставлено в очередь (статус: {status}).",
@@ -218,7 +231,7 @@ const ru: PageTexts = {
   failedWith: "Ошибка {code}: {message}",
   retry: "Повторить",
   retried: "Снова в очереди.",
-  editChannel: "Название и темп отправки",
+  editChannel: "Название, темп, резерв и лимиты",
   saveChannel: "Сохранить",
   cancel: "Отмена",
   paceMin: "Минимальный интервал между сообщениями, секунд",
@@ -256,6 +269,7 @@ const ru: PageTexts = {
   regionSaved: "Сохранено: номера без кода страны читаются как {country}.",
   regionFailed: "Не удалось загрузить страну номеров телефонов: {message}",
   docs: "Документация",
+  ...failoverTextsRu,
   templatesHint:
     "Отправить можно только шаблоны со статусом APPROVED. Если с последнего сообщения клиента прошло больше 24 часов, WhatsApp принимает только шаблон: в чате открытой линии напишите /template <имя> <значение 1> <значение 2>…; роботы и вебхук (sendTemplate) принимают имя и значения.",
 };

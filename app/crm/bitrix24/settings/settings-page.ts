@@ -57,6 +57,7 @@ ${boot.line === null ? "" : html`<p><strong>${fillText(texts.openLine, { line: b
 <section>
 <h2>${texts.phoneRegion}</h2>
 <div id="cb-region"><p>${texts.loading}</p></div>
+<div id="cb-time-zone"></div>
 </section>
 <section>
 <h2>${texts.messages}</h2>
