@@ -4,7 +4,7 @@ import { metricsOf } from "../../core/metrics.js";
 import { type BracketInput, encodeBracketForm } from "./bracket-form.js";
 import { Bitrix24Error, Bitrix24ReinstallNeededError, Bitrix24RetryableError } from "./errors.js";
 import { type Bitrix24Deps, refreshPortalTokens } from "./oauth.js";
-import { assertPortalEndpoint, decryptPortalAuth, findPortal, markNeedsReinstall, type PortalAuth } from "./portal-auth.js";
+import { assertPortalEndpoint, decryptPortalAuth, findPortal, markNeedsReinstall, type PortalAuth, type PortalRow } from "./portal-auth.js";
 
 export type Bitrix24Params = { readonly [key: string]: BracketInput };
 
@@ -13,6 +13,8 @@ export interface Bitrix24ClientOptions {
   backoffMs?: readonly number[];
   sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
+  /** the portal's row when the caller has just read it: its tokens are used without reading it again */
+  portal?: PortalRow;
 }
 
 export interface BatchCommand {
@@ -169,7 +171,8 @@ export class Bitrix24Client {
 
   private async currentAuth(): Promise<PortalAuth> {
     if (this.auth) return this.auth;
-    const row = await findPortal(this.deps.db, this.memberId);
+    const given = this.opts.portal?.externalId === this.memberId ? this.opts.portal : undefined;
+    const row = given ?? (await findPortal(this.deps.db, this.memberId));
     if (!row) throw new Bitrix24ReinstallNeededError("portal_unknown", `Bitrix24 portal ${this.memberId} is not installed`);
     this.auth = await decryptPortalAuth(this.deps.keyring, row);
     return this.auth;

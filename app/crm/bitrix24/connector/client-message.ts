@@ -119,6 +119,8 @@ export async function sendToOpenLine(
   }
   if (!first.session) return undefined;
   const ids = { chatId: first.session.CHAT_ID, sessionId: first.session.ID };
+  // most messages land in the session the conversation already knows: nothing to write then
+  if (conversation.crmChatId === ids.chatId && conversation.crmSessionId === ids.sessionId) return ids;
   await db
     .update(conversations)
     .set({ crmChatId: ids.chatId, crmSessionId: ids.sessionId, updatedAt: target.now })
