@@ -31,4 +31,5 @@ ALTER TABLE "channel_daily_usage" ADD CONSTRAINT "channel_daily_usage_channel_id
 ALTER TABLE "channel_events" ADD CONSTRAINT "channel_events_channel_id_channels_id_fk" FOREIGN KEY ("channel_id") REFERENCES "public"."channels"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "channel_events_dedup_uq" ON "channel_events" USING btree ("dedup_key");--> statement-breakpoint
 CREATE INDEX "channel_events_channel_idx" ON "channel_events" USING btree ("channel_id","created_at");--> statement-breakpoint
+CREATE INDEX "channels_fallback_ids_idx" ON "channels" USING gin ("fallback_ids");--> statement-breakpoint
 CREATE INDEX "messages_via_provider_idx" ON "messages" USING btree ("via_channel_id","provider_message_id") WHERE via_channel_id is not null;

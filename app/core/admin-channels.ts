@@ -301,8 +301,6 @@ export async function updatePortalChannel(deps: AppDeps, channel: Channel, chang
     if (!row) throw new AppError("not_found", "channel not found");
     current = row;
     forgetChannel(current.id);
-    // the group lookups of its old and new fallbacks name this channel
-    if (changes.fallbacks !== undefined) for (const id of new Set([...channel.fallbackIds, ...row.fallbackIds])) forgetChannel(id);
   }
   // a new name shows in the CRM's channel lists; new credentials may bring other templates
   const listed = changes.name !== undefined || changes.credentials !== undefined;

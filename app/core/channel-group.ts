@@ -50,7 +50,7 @@ export async function groupView(db: Db, channel: Channel, config: Pick<Config, "
     ? await db
         .select({ id: channels.id })
         .from(channels)
-        .where(and(eq(channels.portalId, channel.portalId), isNull(channels.deletedAt), sql`${channel.id}::uuid = any(${channels.fallbackIds})`))
+        .where(and(eq(channels.portalId, channel.portalId), isNull(channels.deletedAt), sql`${channels.fallbackIds} @> array[${channel.id}::uuid]`))
         .orderBy(channels.createdAt, channels.id)
     : [];
   return {

@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/index.js";
-import { channelEvents, channels, lineBindings } from "../db/schema.js";
+import { channelEvents, channels } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { Config } from "../config.js";
 import type { Channel } from "./channels.js";
 import type { NoteLanguage } from "./failure-texts.js";
-import { forgetChannel, lookupCache } from "./lookup-cache.js";
+import { forgetChannel } from "./lookup-cache.js";
 import { enqueueJob } from "./outbox/enqueue.js";
 
 /**
@@ -58,14 +58,11 @@ export async function fallbacksOf(db: Db, channel: Channel): Promise<Channel[]> 
 /**
  * The channel whose group this one is a fallback of (the oldest, when several name it): its
  * clients' messages to this number go to that channel's CRM chat, so the operator keeps one
- * conversation whichever number the client wrote to. Asked on every provider webhook, so kept
- * for `cacheMs` (lookup-cache.ts; a change of groups forgets the channels it names).
+ * conversation whichever number the client wrote to. (The provider-webhook path asks the same
+ * in its routing query, messages/inbound.ts.)
  */
-export async function primaryOf(db: Db, channel: Channel, cacheMs = 0): Promise<Channel | undefined> {
+export async function primaryOf(db: Db, channel: Channel): Promise<Channel | undefined> {
   if (!channel.portalId) return undefined;
-  const cache = lookupCache<{ channelId: string; primary: Channel | undefined }>("group-primary", db, cacheMs);
-  const hit = cache.get(channel.id);
-  if (hit) return hit.primary;
   const [row] = await db
     .select()
     .from(channels)
@@ -74,12 +71,12 @@ export async function primaryOf(db: Db, channel: Channel, cacheMs = 0): Promise<
         eq(channels.portalId, channel.portalId),
         eq(channels.messenger, channel.messenger),
         isNull(channels.deletedAt),
-        sql`${channel.id}::uuid = any(${channels.fallbackIds})`,
+        // @> rather than = any(): the GIN index on fallback_ids answers it
+        sql`${channels.fallbackIds} @> array[${channel.id}::uuid]`,
       ),
     )
     .orderBy(channels.createdAt, channels.id)
     .limit(1);
-  cache.set(channel.id, { channelId: channel.id, primary: row });
   return row;
 }
 
@@ -88,16 +85,6 @@ export async function viaChannelName(db: Db, message: { viaChannelId: string | n
   if (!message.viaChannelId) return undefined;
   const [row] = await db.select({ name: channels.name }).from(channels).where(eq(channels.id, message.viaChannelId));
   return row?.name;
-}
-
-/** Whether the channel has an active CRM binding of its own (an Open Line or amojo scope). */
-export async function hasOwnBinding(db: Db, channelId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: lineBindings.id })
-    .from(lineBindings)
-    .where(and(eq(lineBindings.channelId, channelId), eq(lineBindings.active, true)))
-    .limit(1);
-  return row !== undefined;
 }
 
 /** A retryable provider failure of a send: one more in the streak that makes the channel down. */

@@ -90,6 +90,8 @@ export const channels = pgTable(
   (t) => [
     index("channels_portal_idx").on(t.portalId),
     uniqueIndex("channels_hook_secret_uq").on(t.hookSecretHash),
+    // which channel a fallback belongs to, asked on every provider webhook with a client message (fallback_ids @> array[id])
+    index("channels_fallback_ids_idx").using("gin", t.fallbackIds),
   ],
 );
 

@@ -1,11 +1,11 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
-import type { Db } from "../../db/index.js";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { type Db, queryRows } from "../../db/index.js";
 import { channels, conversations, lineBindings, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { IncomingFile, Peer, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
 import { peerKey } from "../peer.js";
-import { hasOwnBinding, primaryOf } from "../failover.js";
+import { primaryOf } from "../failover.js";
 import { upsertConversation } from "./conversation.js";
 import { insertMessageWithJobs } from "./insert-message.js";
 import { deferStatus, findByProviderId, type LateStatus, recordStatus } from "./record-status.js";
@@ -81,18 +81,16 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
   // millisecond apart in the order given: a conversation's CRM deliveries go oldest first, and
   // equal times would leave their order to chance.
   let rowSerial = 0;
-  const [binding] = await deps.db
-    .select({ id: lineBindings.id })
-    .from(lineBindings)
-    .where(and(eq(lineBindings.channelId, channel.id), eq(lineBindings.active, true)));
-  const group = events.some((e) => e.type === "incoming") ? await groupOfInbound(deps, channel, binding !== undefined) : undefined;
+  // only client messages need to know where they go; statuses and states do not
+  const routing = events.some((e) => e.type === "incoming") ? await inboundRouting(deps, channel) : undefined;
+  const group = routing?.group;
 
   for (const event of events) {
     if (event.type === "incoming") {
       const extraFiles = event.files.slice(1);
       const target = group && (await group.takes(event.peer)) ? group : undefined;
       const home = target?.primary ?? channel;
-      const homeBound = target ? target.bound : binding !== undefined;
+      const homeBound = target ? target.bound : routing?.bound === true;
       if (target && !event.fromOwner) {
         // the number the client wrote to knows them too (its window, its new-chats cap)
         await upsertConversation(deps.db, channel.id, event.peer, new Date(received), { inboundAt: event.at });
@@ -192,7 +190,7 @@ export async function recordProviderEvents(deps: AppDeps, channel: Channel, even
 }
 
 interface InboundGroup {
-  primary: Channel;
+  primary: { id: string };
   /** whether the primary is bound to a CRM line */
   bound: boolean;
   /** whether this client's message goes to the primary's conversation */
@@ -200,27 +198,44 @@ interface InboundGroup {
 }
 
 /**
- * A channel that is a fallback of another (core/failover.ts primaryOf) hands its clients'
- * messages to that channel's conversation and CRM chat, so the operator keeps one conversation
- * whichever number the client wrote to: all of them when it has no CRM binding of its own,
- * otherwise those of clients who already talk with the primary.
+ * Where a channel's client messages go, in one round trip: whether the channel is bound to a CRM
+ * line, and the group it is a fallback of, if any (the primary, core/failover.ts primaryOf:
+ * found through the GIN index on fallback_ids), with whether that one is bound.
  *
+ * A fallback hands its clients' messages to the primary's conversation and CRM chat, so the
+ * operator keeps one conversation whichever number the client wrote to: all of them when it has
+ * no CRM binding of its own, otherwise those of clients who already talk with the primary.
  * Two channels that back each other up (each names the other as a fallback) are each other's
  * primary: without a binding of either, a channel hands over only clients who already talk with
  * the other, else each number's messages would land in the other's conversation.
  */
-async function groupOfInbound(deps: AppDeps, channel: Channel, ownBinding: boolean): Promise<InboundGroup | undefined> {
-  if (channel.portalId === null) return undefined;
-  const primary = await primaryOf(deps.db, channel, deps.config.LOOKUP_CACHE_MS);
-  if (!primary) return undefined;
-  const bound = await hasOwnBinding(deps.db, primary.id);
+async function inboundRouting(deps: AppDeps, channel: Channel): Promise<{ bound: boolean; group?: InboundGroup }> {
+  const [row] = await queryRows<{ own_bound: boolean; primary_id: string | null; primary_bound: boolean | null }>(
+    deps.db,
+    sql`select exists (select 1 from ${lineBindings} where channel_id = ${channel.id}::uuid and active) as own_bound,
+               p.id as primary_id,
+               exists (select 1 from ${lineBindings} where channel_id = p.id and active) as primary_bound
+        from (select 1) as one
+        left join lateral (
+          select id from ${channels}
+          where ${channel.portalId}::uuid is not null and portal_id = ${channel.portalId}::uuid and messenger = ${channel.messenger}
+            and deleted_at is null and fallback_ids @> array[${channel.id}::uuid]
+          order by created_at, id limit 1) p on true`,
+  );
+  const ownBinding = row?.own_bound === true;
+  if (!row?.primary_id) return { bound: ownBinding };
+  const primary = { id: row.primary_id };
+  const bound = row.primary_bound === true;
   const mutual = channel.fallbackIds.includes(primary.id);
   return {
-    primary,
-    bound,
-    async takes(peer) {
-      if (!ownBinding && (bound || !mutual)) return true;
-      return talksWith(deps, primary, peer);
+    bound: ownBinding,
+    group: {
+      primary,
+      bound,
+      async takes(peer) {
+        if (!ownBinding && (bound || !mutual)) return true;
+        return talksWith(deps, primary.id, peer);
+      },
     },
   };
 }
@@ -232,19 +247,20 @@ async function groupOfInbound(deps: AppDeps, channel: Channel, ownBinding: boole
  * number written to, recordProviderEvents) while the messages went to its primary's
  * conversation, and counting that row would move the client's later messages away from their chat.
  */
-async function talksWith(deps: AppDeps, channel: Channel, peer: Peer): Promise<boolean> {
+async function talksWith(deps: AppDeps, channelId: string, peer: Peer): Promise<boolean> {
   const [known] = await deps.db
     .select({ id: conversations.id })
     .from(conversations)
-    .where(and(eq(conversations.channelId, channel.id), eq(conversations.peer, peerKey(peer))))
+    .where(and(eq(conversations.channelId, channelId), eq(conversations.peer, peerKey(peer))))
     .limit(1);
   if (!known) return false;
-  // only a fallback's conversations can be bare rows (a cached lookup); the messages query runs only then
-  if (!(await primaryOf(deps.db, channel, deps.config.LOOKUP_CACHE_MS))) return true;
+  // only a fallback's conversations can be bare rows; the messages query runs only then
+  const [channel] = await deps.db.select().from(channels).where(eq(channels.id, channelId));
+  if (!channel || !(await primaryOf(deps.db, channel))) return true;
   const [message] = await deps.db
     .select({ id: messages.id })
     .from(messages)
-    .where(and(eq(messages.channelId, channel.id), eq(messages.conversationId, known.id)))
+    .where(and(eq(messages.channelId, channelId), eq(messages.conversationId, known.id)))
     .limit(1);
   return message !== undefined;
 }
