@@ -10,7 +10,10 @@
  * BENCH_CHANNELS (300, more when 0.5x raw needs them) channels with webhook tokens;
  * BENCH_DRAIN_JOBS (3000); BENCH_STARTS (5) timed starts per backend; BENCH_PG_URL
  * (postgres://postgres@127.0.0.1:5432/postgres) where the bench creates and drops
- * `chatbridge_bench_<pid>`; BENCH_LOG_LEVEL (info) the server's. Server settings named in
+ * `chatbridge_bench_<pid>`; BENCH_LOG_LEVEL (info) the server's; BENCH_STEPS (all) only the
+ * steps whose names contain one of these comma-separated words ("end to end"); and
+ * BENCH_SERVER_NODE_ARGS node flags for the server ("--cpu-prof --cpu-prof-dir=/tmp/prof" writes
+ * its CPU profile when it stops). Server settings named in
  * app/config.ts (OUTBOX_CONCURRENCY...) are passed through to the server when set.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -28,7 +31,7 @@ import { startFakeProvider } from "./load/fake-provider.js";
 import { readOptions } from "./load/options.js";
 import { log, Measurements } from "./load/measure.js";
 import { fmt, printTable } from "./load/report.js";
-import { describeStart, freePort, killAllServers, prepareStart, readStartCommand, spawnServer, untilHealthy } from "./load/server.js";
+import { describeStart, freePort, killAllServers, prepareStart, readStartCommand, spawnServer, untilHealthy, withNodeArgs } from "./load/server.js";
 import { createChannels, insertPortal, openAdminSession, pacingOff } from "./load/setup.js";
 import { timeStarts } from "./load/start-time.js";
 import { ascending, median } from "./load/stats.js";
@@ -55,7 +58,7 @@ export async function main(): Promise<void> {
   const unhook = cleanup.onSignals();
   cleanup.add("kill server processes", killAllServers);
   try {
-    const start = readStartCommand();
+    const start = withNodeArgs(readStartCommand(), opts.BENCH_SERVER_NODE_ARGS);
     log(`server: npm start is "${start.script}": running ${describeStart(start)}`);
     prepareStart(start);
 
@@ -117,6 +120,7 @@ export async function main(): Promise<void> {
       db: bench.db,
       provider,
       portal,
+      steps: opts.BENCH_STEPS,
     });
     await measured.all();
 

@@ -23,6 +23,8 @@ export interface Rig {
   db: Db;
   provider: FakeProvider;
   portal: FakePortal;
+  /** BENCH_STEPS: run only the steps whose names contain one of these (the warm-up always runs) */
+  steps?: string[] | undefined;
 }
 
 function statusLine(r: LoadResult): string {
@@ -69,6 +71,8 @@ export class Measurements {
   }
 
   async step(name: string, run: () => Promise<void>): Promise<void> {
+    const { steps } = this.rig;
+    if (steps && name !== "warm-up" && !steps.some((word) => name.toLowerCase().includes(word))) return;
     try {
       await run();
     } catch (err) {

@@ -17,6 +17,19 @@ const optionsSchema = z.object({
     .default("postgres://postgres@127.0.0.1:5432/postgres"),
   /** the server's LOG_LEVEL: info, as an operator runs it */
   BENCH_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** only the timed steps whose names contain one of these words (comma-separated: "end to end,drain"); the warm-up always runs */
+  BENCH_STEPS: z
+    .string()
+    .transform((v) => v.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean))
+    .optional(),
+  /**
+   * node flags for the server process, before its script, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+   * to profile it under load (Node refuses --cpu-prof in NODE_OPTIONS); only when npm start runs node
+   */
+  BENCH_SERVER_NODE_ARGS: z
+    .string()
+    .transform((v) => v.split(/\s+/).filter(Boolean))
+    .optional(),
 });
 
 export type BenchOptions = z.output<typeof optionsSchema>;

@@ -74,6 +74,12 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
+/** The start command with node flags in front of its script (BENCH_SERVER_NODE_ARGS); unchanged for other programs. */
+export function withNodeArgs(command: StartCommand, nodeArgs: readonly string[] | undefined): StartCommand {
+  if (!nodeArgs?.length || command.program !== process.execPath) return command;
+  return { ...command, args: [...nodeArgs, ...command.args] };
+}
+
 const children = new Set<ChildProcess>();
 
 /** Starts the server program on `port` with the given environment (nothing else of ours is inherited but PATH and HOME). */

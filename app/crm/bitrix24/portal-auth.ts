@@ -79,15 +79,39 @@ export async function decryptPortalAuth(keyring: Keyring, row: PortalRow): Promi
       `Bitrix24 portal ${row.domain} has no usable tokens (status ${row.status}): reinstall the app`,
     );
   }
+  const tokens = await decryptedTokens(keyring, row, row.accessTokenEnc, row.refreshTokenEnc);
   return {
     portalId: row.id,
     memberId: row.externalId,
     domain: row.domain,
     clientEndpoint: clientEndpointOf(row),
-    accessToken: await keyring.decrypt(row.accessTokenEnc, tokenContext(row.externalId, "access")),
-    refreshToken: await keyring.decrypt(row.refreshTokenEnc, tokenContext(row.externalId, "refresh")),
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
     expiresAt: row.tokenExpiresAt,
   };
+}
+
+/**
+ * A portal's tokens as last decrypted, with the ciphertexts they came from: every Open Lines
+ * job calls the portal, and two AES-GCM decryptions per call were about 6% of the server's CPU
+ * in the load bench's profile (bench/load.ts, BENCH_SERVER_NODE_ARGS=--cpu-prof).
+ * A refresh writes new ciphertexts, so a changed pair is decrypted again; the same ciphertext
+ * always decrypts to the same token, so a cached one is never stale.
+ */
+const decryptedPortals = new Map<string, { accessEnc: string; refreshEnc: string; accessToken: string; refreshToken: string }>();
+
+async function decryptedTokens(keyring: Keyring, row: PortalRow, accessEnc: string, refreshEnc: string): Promise<{ accessToken: string; refreshToken: string }> {
+  const known = decryptedPortals.get(row.id);
+  if (known && known.accessEnc === accessEnc && known.refreshEnc === refreshEnc) return known;
+  const fresh = {
+    accessEnc,
+    refreshEnc,
+    accessToken: await keyring.decrypt(accessEnc, tokenContext(row.externalId, "access")),
+    refreshToken: await keyring.decrypt(refreshEnc, tokenContext(row.externalId, "refresh")),
+  };
+  if (decryptedPortals.size >= 10_000) decryptedPortals.delete(decryptedPortals.keys().next().value!);
+  decryptedPortals.set(row.id, fresh);
+  return fresh;
 }
 
 export interface FreshTokens {
