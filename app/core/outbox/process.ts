@@ -4,6 +4,7 @@ import type { Logger } from "../logger.js";
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.js";
 import { retryWhileDatabaseAway } from "../database-errors.js";
 import { completeJob, deadLetterJob, retryJobLater } from "./claim.js";
+import type { CompletionBatcher } from "./completions.js";
 import type { JobRegistry } from "./registry.js";
 import { DeferredError, type Job, type JobContext, PermanentError, RetryableError } from "./types.js";
 
@@ -14,6 +15,8 @@ export interface ProcessDeps {
   logger: Logger;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /** completes jobs in batches (the resident pump); without it each job completes on its own */
+  completions?: CompletionBatcher;
 }
 
 /** how long before a job's lease ends its bookkeeping stops waiting for the database */
@@ -97,7 +100,8 @@ export async function processJob(deps: ProcessDeps, job: Job): Promise<JobOutcom
     if (ok) logger.info("job will be retried", { job: job.id, kind: job.kind, attempt: job.attempts, delay, error });
     return ok ? "retry" : "lost";
   }
-  const ok = await settle(() => completeJob(db, job, clock.now()));
+  const { completions } = deps;
+  const ok = await settle(() => (completions ? completions.complete(job, clock.now()) : completeJob(db, job, clock.now())));
   if (!ok) logger.warn("job finished after its lease was lost", { job: job.id, kind: job.kind });
   return ok ? "done" : "lost";
 }

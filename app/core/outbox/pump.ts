@@ -3,6 +3,7 @@ import { withFields } from "../logger.js";
 import { type Metrics, metricsOf } from "../metrics.js";
 import { runInScope } from "../request-scope.js";
 import { claimJobs } from "./claim.js";
+import { CompletionBatcher } from "./completions.js";
 import { type JobOutcome, type ProcessDeps, processJob } from "./process.js";
 import type { Job, JobWaker } from "./types.js";
 
@@ -29,7 +30,12 @@ export class OutboxPump implements JobWaker {
   private idleWaiters: Array<() => void> = [];
   private lastTick: Date | undefined;
 
-  constructor(private readonly opts: PumpOptions) {}
+  private readonly opts: PumpOptions;
+
+  constructor(opts: PumpOptions) {
+    // jobs finishing together complete in one statement (completions.ts)
+    this.opts = { ...opts, completions: opts.completions ?? new CompletionBatcher(opts.db) };
+  }
 
   start(): void {
     if (this.running) return;
