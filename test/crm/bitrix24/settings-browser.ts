@@ -1,6 +1,9 @@
+import { Hono } from "hono";
 import type { FrameLocator, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import type { AdminHarness } from "../../api/admin/harness.js";
-import type { Chromium } from "../../support/chromium.js";
+import { type Chromium, launchChromium } from "../../support/chromium.js";
+import { type FakeServer, startFake } from "../../support/fake-server.js";
 import type { InstalledPortal } from "./harness.js";
 
 export const VIEWPORT = { width: 1024, height: 768 };
@@ -70,4 +73,42 @@ export async function openSettings(h: AdminHarness, browser: Chromium, appUrl: s
   // the provider select appears once GET /api/providers answered: the page script has run through start()
   await app.locator("#cb-provider").waitFor({ state: "visible" });
   return { page, app, problems };
+}
+
+export interface SettingsBrowser {
+  /** Chromium, reporting CSP violations into each opened page's problems */
+  readonly browser: Chromium;
+  /** opens the settings page for an admin of `portal` (openSettings) */
+  open(portal: InstalledPortal): Promise<OpenedPage>;
+}
+
+/**
+ * The browser suites' rig for one describe block: the harness started, its app behind a
+ * loopback port (Chromium needs a real listener: the app exactly as createApp builds it), and
+ * Chromium with the CSP reporter; all closed after the block. Registers its own hooks.
+ */
+export function useSettingsBrowser(h: AdminHarness): SettingsBrowser {
+  let server: FakeServer | undefined;
+  let browser: Chromium | undefined;
+  beforeAll(async () => {
+    await h.start();
+    server = await startFake(new Hono().all("*", (c) => h.app.fetch(c.req.raw)));
+    browser = await launchChromium(VIEWPORT);
+    await browser.context.addInitScript({ content: CSP_REPORTER });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await h.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error("the settings browser is not started yet");
+      return browser;
+    },
+    open(portal) {
+      if (!browser || !server) throw new Error("the settings browser is not started yet");
+      return openSettings(h, browser, server.url, portal);
+    },
+  };
 }

@@ -1,36 +1,19 @@
-import { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listPortalChannels } from "../../../app/core/admin-channels.js";
 import { AdminHarness } from "../../api/admin/harness.js";
 import { WAPPI_PROFILE, WAPPI_TOKEN } from "../../providers/wappi/fake.js";
-import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
-import { type FakeServer, startFake } from "../../support/fake-server.js";
+import { browserSuitesRun } from "../../support/chromium.js";
 import { decodePng, inkStats } from "../../support/png.js";
-import { CSP_REPORTER, openSettings, TITLE, VIEWPORT } from "./settings-browser.js";
+import { TITLE, useSettingsBrowser, VIEWPORT } from "./settings-browser.js";
 
 describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromium", () => {
   const h = new AdminHarness("pglite");
-  let server: FakeServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    await h.start();
-    // Chromium needs a real listener: the app behind a loopback port, exactly as createApp builds it
-    server = await startFake(new Hono().all("*", (c) => h.app.fetch(c.req.raw)));
-    browser = await launchChromium(VIEWPORT);
-    await browser.context.addInitScript({ content: CSP_REPORTER });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await h.close();
-  });
+  const rig = useSettingsBrowser(h);
 
   it("renders: title, channel list and the add-channel form are painted, with no script, CSP or request errors", async () => {
     const { portal, token } = await h.adminPortal();
     await h.apiChannel(token, "Sales WhatsApp");
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
 
     await app.getByRole("heading", { level: 1, name: TITLE }).waitFor();
     expect(await page.frame({ url: /\/b24\/app\?/ })?.title()).toBe(TITLE);
@@ -46,7 +29,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
     expect(providers).toEqual(expect.arrayContaining(["wappi", "greenapi", "wahelp", "devino", "wamm", "gateway"]));
 
     // what a blank page measures as, so the thresholds below are known to tell a page from nothing
-    const blankPage = await browser.context.newPage();
+    const blankPage = await rig.browser.context.newPage();
     const blank = inkStats(decodePng(await blankPage.screenshot()));
     await blankPage.close();
     expect(blank).toEqual({ colours: 1, inked: 0, dark: 0 });
@@ -69,7 +52,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
 
   it("the add-channel form creates a Wappi channel through the admin API and the page shows its card", async () => {
     const portal = await h.installed();
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     expect(await app.locator("#cb-channels .cb-empty").textContent()).toBe("No channels yet: add one below.");
 
     await app.getByLabel(/^Provider/).selectOption("wappi");

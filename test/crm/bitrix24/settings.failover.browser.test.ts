@@ -1,31 +1,15 @@
-import { Hono } from "hono";
 import type { FrameLocator, Request } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AdminHarness } from "../../api/admin/harness.js";
-import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
-import { type FakeServer, startFake } from "../../support/fake-server.js";
-import { CSP_REPORTER, openSettings, VIEWPORT } from "./settings-browser.js";
+import { browserSuitesRun } from "../../support/chromium.js";
+import { useSettingsBrowser } from "./settings-browser.js";
 import { seedFailover } from "./settings-failover-state.js";
 
 const EDIT = "Name, pacing, fallbacks and caps";
 
 describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromium: fallback channels, daily caps, events and the time zone", () => {
   const h = new AdminHarness("pglite");
-  let server: FakeServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    await h.start();
-    server = await startFake(new Hono().all("*", (c) => h.app.fetch(c.req.raw)));
-    browser = await launchChromium(VIEWPORT);
-    await browser.context.addInitScript({ content: CSP_REPORTER });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await h.close();
-  });
+  const rig = useSettingsBrowser(h);
 
   const cardOf = (app: FrameLocator, name: string) => app.locator("article.cb-card", { has: app.locator("header strong", { hasText: new RegExp(`^${name}$`) }) });
   const patchBodies = (requests: Request[]) => requests.filter((r) => r.method() === "PATCH").map((r) => ({ path: new URL(r.url()).pathname, body: r.postDataJSON() }));
@@ -35,7 +19,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
     const main = await h.apiChannel(token, "Main");
     const reserve = await h.apiChannel(token, "Reserve");
     const spare = await h.apiChannel(token, "Spare");
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     const requests: Request[] = [];
     page.on("request", (r) => requests.push(r));
     const card = cardOf(app, "Main");
@@ -67,7 +51,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
     await h.call("PATCH", `/api/channels/${main}`, token, { fallbacks: [reserve], dailyMessageCap: 50, dailyNewChatCap: 10 });
     const since = new Date(h.clock.now().getTime() - 3_600_000);
     await seedFailover(h.t.db, { channelId: main, now: h.clock.now(), since, timeZone: "Europe/Moscow", messages: 12, newChats: 3 });
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     const card = cardOf(app, "Main");
     const warning = card.getByRole("alert");
     await warning.waitFor();
@@ -88,7 +72,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
 
   it("the time zone shows (from the region) until Asia/Almaty is saved with PATCH /api/portal {timeZone}", async () => {
     const { portal, token } = await h.adminPortal();
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     const requests: Request[] = [];
     page.on("request", (r) => requests.push(r));
     const select = app.getByLabel("Time zone of the daily caps");

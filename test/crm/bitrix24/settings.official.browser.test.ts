@@ -1,11 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
-import { type FakeServer, startFake } from "../../support/fake-server.js";
+import { describe, expect, it } from "vitest";
+import { browserSuitesRun } from "../../support/chromium.js";
 import { decodePng, inkStats } from "../../support/png.js";
 import { OfficialHarness } from "./official-harness.js";
-import { CSP_REPORTER, openSettings, VIEWPORT } from "./settings-browser.js";
+import { useSettingsBrowser } from "./settings-browser.js";
 
 /**
  * The official channels' cards in the real settings page (headless Chromium): the bot's
@@ -14,25 +12,11 @@ import { CSP_REPORTER, openSettings, VIEWPORT } from "./settings-browser.js";
  */
 describe.skipIf(!browserSuitesRun())("Bitrix24 settings page: Telegram bot and WhatsApp Cloud API cards in headless Chromium", () => {
   const h = new OfficialHarness("pglite");
-  let server: FakeServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    await h.start();
-    server = await startFake(new Hono().all("*", (c) => h.app.fetch(c.req.raw)));
-    browser = await launchChromium(VIEWPORT);
-    await browser.context.addInitScript({ content: CSP_REPORTER });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await h.close();
-  });
+  const rig = useSettingsBrowser(h);
 
   it("a Cloud API card shows the number, quality and verify token; Templates lists them with status and value counts", async () => {
     const b = await h.officialChannel("whatsapp-cloud", "Meta number");
-    const { page, app, problems } = await openSettings(h, browser, server.url, b.portal);
+    const { page, app, problems } = await rig.open(b.portal);
     const card = app.locator("article.cb-card", { hasText: "Meta number" });
     await card.waitFor({ state: "visible" });
     expect(await card.textContent()).toContain("+1 555-555-5555 · Jaspers Market · quality: GREEN");
@@ -55,7 +39,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page: Telegram bot and W
 
   it("a Telegram card shows the bot's @username and a t.me link, and no templates button", async () => {
     const b = await h.officialChannel("telegram", "Bot");
-    const { page, app, problems } = await openSettings(h, browser, server.url, b.portal);
+    const { page, app, problems } = await rig.open(b.portal);
     const card = app.locator("article.cb-card", { hasText: "Bot" });
     await card.waitFor({ state: "visible" });
     expect(await card.textContent()).toContain("@chatbridge_demo_bot");

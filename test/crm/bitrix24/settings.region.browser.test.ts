@@ -1,31 +1,15 @@
-import { Hono } from "hono";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AdminHarness } from "../../api/admin/harness.js";
-import { browserSuitesRun, type Chromium, launchChromium } from "../../support/chromium.js";
-import { type FakeServer, startFake } from "../../support/fake-server.js";
-import { CSP_REPORTER, openSettings, VIEWPORT } from "./settings-browser.js";
+import { browserSuitesRun } from "../../support/chromium.js";
+import { useSettingsBrowser } from "./settings-browser.js";
 
 describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromium: the phone region and the docs links", () => {
   const h = new AdminHarness("pglite");
-  let server: FakeServer;
-  let browser: Chromium;
-
-  beforeAll(async () => {
-    await h.start();
-    server = await startFake(new Hono().all("*", (c) => h.app.fetch(c.req.raw)));
-    browser = await launchChromium(VIEWPORT);
-    await browser.context.addInitScript({ content: CSP_REPORTER });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await h.close();
-  });
+  const rig = useSettingsBrowser(h);
 
   it("the region select shows RU with the explanation; Belarus is saved with PATCH /api/portal and shown after a reload", async () => {
     const { portal, token } = await h.adminPortal();
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     const select = app.getByLabel("Country of phone numbers");
     await select.waitFor();
     expect(await select.inputValue()).toBe("RU");
@@ -44,7 +28,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
     expect(problems).toEqual([]);
     await page.close();
 
-    const again = await openSettings(h, browser, server.url, portal);
+    const again = await rig.open(portal);
     await again.app.getByLabel("Country of phone numbers").waitFor();
     expect(await again.app.getByLabel("Country of phone numbers").inputValue()).toBe("BY");
     expect(again.problems).toEqual([]);
@@ -54,7 +38,7 @@ describe.skipIf(!browserSuitesRun())("Bitrix24 settings page in headless Chromiu
   it("each channel's card has a Documentation link to <PUBLIC_URL>/docs?lang=en#url=<its webhook URL, encoded>", async () => {
     const { portal, token } = await h.adminPortal();
     await h.apiChannel(token, "Sales WhatsApp");
-    const { page, app, problems } = await openSettings(h, browser, server.url, portal);
+    const { page, app, problems } = await rig.open(portal);
     const card = app.locator("article.cb-card", { hasText: "Sales WhatsApp" });
     const webhookUrl = await card.locator("input.cb-url").first().inputValue();
     const link = card.getByRole("link", { name: "Documentation" });
