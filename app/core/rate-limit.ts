@@ -1,4 +1,5 @@
 import { lt, sql } from "drizzle-orm";
+import { hotStatement } from "../db/hot-statement.js";
 import { type Db, queryRows } from "../db/index.js";
 import { rateBuckets } from "../db/schema.js";
 
@@ -13,6 +14,18 @@ export type RateDecision = { allowed: true; remaining: number } | { allowed: fal
 export const WEBHOOK_API_LIMIT: RateLimit = { limit: 5, windowMs: 3_000 };
 export const CHECK_PHONE_LIMIT: RateLimit = { limit: 3, windowMs: 1_000 };
 
+// raw SQL parameters: postgres.js does not serialise Date objects here, so `at` is ISO text;
+// the answer is the count, not the array: postgres.js without type fetching (Workers) returns bigint[] as text
+const hitStatement = hotStatement<"key" | "t" | "since" | "at" | "limit">(
+  "rate_limit_hit",
+  (p) => sql`insert into rate_buckets (key, hits, updated_at) values (${p("key")}, array[${p("t")}::bigint], ${p("at")}::timestamptz)
+        on conflict (key) do update
+          set hits = array(select h from unnest(rate_buckets.hits) h where h > ${p("since")}::bigint order by h) || ${p("t")}::bigint,
+              updated_at = ${p("at")}::timestamptz
+          where (select count(*) from unnest(rate_buckets.hits) h where h > ${p("since")}::bigint) < ${p("limit")}::int
+        returning cardinality(hits) as used`,
+);
+
 /**
  * Sliding-window limiter kept in Postgres, so it holds across any number of instances: the row
  * of a key keeps the times of the hits inside the window (at most `limit` of them). One
@@ -22,18 +35,8 @@ export const CHECK_PHONE_LIMIT: RateLimit = { limit: 3, windowMs: 1_000 };
 export async function hitRateLimit(db: Db, key: string, rule: RateLimit, now: Date): Promise<RateDecision> {
   const t = now.getTime();
   const since = t - rule.windowMs;
-  // raw SQL parameters: postgres.js does not serialise Date objects here, so pass ISO text
   const at = now.toISOString();
-  // the count, not the array: postgres.js without type fetching (Workers) returns bigint[] as text
-  const rows = await queryRows<{ used: number | string }>(
-    db,
-    sql`insert into rate_buckets (key, hits, updated_at) values (${key}, array[${t}::bigint], ${at}::timestamptz)
-        on conflict (key) do update
-          set hits = array(select h from unnest(rate_buckets.hits) h where h > ${since}::bigint order by h) || ${t}::bigint,
-              updated_at = ${at}::timestamptz
-          where (select count(*) from unnest(rate_buckets.hits) h where h > ${since}::bigint) < ${rule.limit}
-        returning cardinality(hits) as used`,
-  );
+  const rows = await hitStatement.rows<{ used: number | string }>(db, { key, t, since, at, limit: rule.limit });
   const hit = rows[0];
   if (hit) return { allowed: true, remaining: Math.max(0, rule.limit - Number(hit.used)) };
 
