@@ -1,9 +1,12 @@
-import { type SQL, sql } from "drizzle-orm";
-import { type Db, fromDriverRow, queryRows } from "../../db/index.js";
-import { conversations, messages } from "../../db/schema.js";
+import { getTableColumns, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import { HotShapes } from "../../db/hot-statement.js";
+import { type Db, fromDriverRow } from "../../db/index.js";
+import { messages } from "../../db/schema.js";
 import type { Peer } from "../../providers/types.js";
 import { currentRequestId } from "../request-scope.js";
-import { conversationUpsert, type ConversationFacts } from "./conversation.js";
+import { type ConversationFacts, type ConversationKey, conversationUpsertSql, conversationValues } from "./conversation.js";
 import type { Message } from "./status.js";
 
 /** A message row as written: everything but the conversation, which the statement finds or creates. */
@@ -37,8 +40,58 @@ export interface InsertedMessage {
   jobIds: string[];
 }
 
-function paceKeySql(key: string | { conversation: true }): SQL {
-  return typeof key === "string" ? sql`${key}` : sql`'conversation:' || msg.conversation_id`;
+type Key = ConversationKey | "m_id" | "m_at" | "m_request_id" | "m_paces" | "m_jobs" | `m_${string}`;
+
+/** The message columns a row sets, in a fixed order: the statement's shape (a column left out takes its default). */
+function columnsOf(row: NewMessageRow): Array<[keyof NewMessageRow, PgColumn]> {
+  const all = getTableColumns(messages) as Record<string, PgColumn>;
+  return (Object.keys(row) as Array<keyof NewMessageRow>)
+    .filter((key) => row[key] !== undefined && all[key] !== undefined)
+    .sort()
+    .map((key) => [key, all[key]!]);
+}
+
+const statements = new HotShapes<Key>("insert_message");
+
+/**
+ * The statement of a row shape: the conversation upsert, the message insert (nothing when its
+ * dedup key exists), then its pace slots and jobs, given as JSON lists so any number of them
+ * shares one text. A slot keyed to the conversation becomes `conversation:<id>` in the statement.
+ */
+function statementOf(columns: Array<[keyof NewMessageRow, PgColumn]>) {
+  const shape = columns.map(([key]) => key).join(",");
+  return statements.of(shape, (p) => {
+    const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
+    const values = sql.join(columns.map(([key]) => p(`m_${String(key)}`)), sql`, `);
+    return sql`with conv as (${conversationUpsertSql(p)} returning id),
+      msg as (
+        insert into messages (id, conversation_id, ${names}) values (${p("m_id")}::uuid, (select id from conv), ${values})
+        on conflict (dedup_key) do nothing
+        returning *),
+      paces as (
+        insert into pace_slots (key, min_interval_ms, jitter_ms, next_at)
+        select case when s.conversation then 'conversation:' || msg.conversation_id else s.key end, s.min_interval_ms, s.jitter_ms, ${p("m_at")}::timestamptz
+        from msg, jsonb_to_recordset(${p("m_paces")}::jsonb) as s(key text, conversation boolean, min_interval_ms int, jitter_ms int)
+        -- the latest enqueue's interval wins, so a changed channel setting applies to the next send
+        on conflict (key) do update set min_interval_ms = excluded.min_interval_ms, jitter_ms = excluded.jitter_ms
+        where pace_slots.min_interval_ms <> excluded.min_interval_ms or pace_slots.jitter_ms <> excluded.jitter_ms),
+      jobs as (
+        insert into outbox_jobs (kind, payload, dedup_key, pace_key, max_attempts, request_id, run_at, created_at, updated_at)
+        select j.kind, j.payload, j.dedup_key, case when j.pace_conversation then 'conversation:' || msg.conversation_id else j.pace_key end,
+               j.max_attempts, ${p("m_request_id")}, ${p("m_at")}::timestamptz, ${p("m_at")}::timestamptz, ${p("m_at")}::timestamptz
+        from msg, jsonb_to_recordset(${p("m_jobs")}::jsonb)
+          as j(kind text, payload jsonb, dedup_key text, pace_key text, pace_conversation boolean, max_attempts int)
+        on conflict (dedup_key) do nothing
+        returning id, dedup_key)
+      select msg.*, (select coalesce(json_agg(json_build_array(jobs.dedup_key, jobs.id)), '[]'::json) from jobs) as "__jobs" from msg`;
+  });
+}
+
+/** json_agg's answer: parsed by node-postgres and PGlite, text from postgres.js without type fetching. */
+function jobIdsOf(raw: unknown, jobs: MessageJob[]): string[] {
+  const pairs = z.array(z.tuple([z.string(), z.string()])).parse(typeof raw === "string" ? JSON.parse(raw) : raw);
+  const byKey = new Map(pairs);
+  return jobs.map((job) => byKey.get(job.dedupKey)).filter((id): id is string => id !== undefined);
 }
 
 /**
@@ -47,46 +100,49 @@ function paceKeySql(key: string | { conversation: true }): SQL {
  * and their pace slots. One statement is atomic on its own, so this keeps the one data path's
  * promise (row and job together or neither) in a single round trip instead of a transaction of
  * six (BEGIN, conversation, message, slot, job, COMMIT): the hot paths' cost was round trips.
+ * The statement is built once per row shape and prepared (db/hot-statement.ts).
  *
  * Returns undefined when the dedup key already exists (nothing else was written but the
  * conversation's touch); the caller decides what a repeat means.
  */
 export async function insertMessageWithJobs(db: Db, input: InsertMessageInput): Promise<InsertedMessage | undefined> {
   const id = crypto.randomUUID();
-  const at = input.now.toISOString();
-  const requestId = currentRequestId() ?? null;
   const jobs = input.jobs(id);
-  const conv = conversationUpsert(db, input.channelId, input.peer, input.now, input.facts ?? {}).returning({ id: conversations.id });
-  const msg = db
-    .insert(messages)
-    .values({ ...input.row, id, conversationId: sql`(select id from conv)` })
-    .onConflictDoNothing({ target: messages.dedupKey })
-    .returning();
-
-  const parts: SQL[] = [sql`conv as (${conv.getSQL()})`, sql`msg as (${msg.getSQL()})`];
+  const columns = columnsOf(input.row);
   // one slot upsert per key: two upserts of one row in one statement would conflict
-  const paces = new Map<string, NonNullable<MessageJob["pace"]>>();
-  for (const job of jobs) if (job.pace) paces.set(typeof job.pace.key === "string" ? job.pace.key : "\0conversation", job.pace);
-  [...paces.values()].forEach((pace, i) => {
-    // the latest enqueue's interval wins, so a changed channel setting applies to the next send
-    parts.push(sql`${sql.raw(`p${i}`)} as (
-      insert into pace_slots (key, min_interval_ms, jitter_ms, next_at)
-      select ${paceKeySql(pace.key)}, ${pace.minIntervalMs}::int, ${pace.jitterMs}::int, ${at}::timestamptz from msg
-      on conflict (key) do update set min_interval_ms = excluded.min_interval_ms, jitter_ms = excluded.jitter_ms
-      where pace_slots.min_interval_ms <> excluded.min_interval_ms or pace_slots.jitter_ms <> excluded.jitter_ms)`);
-  });
-  jobs.forEach((job, i) => {
-    parts.push(sql`${sql.raw(`j${i}`)} as (
-      insert into outbox_jobs (kind, payload, dedup_key, pace_key, max_attempts, request_id, run_at, created_at, updated_at)
-      select ${job.kind}, ${JSON.stringify(job.payload)}::jsonb, ${job.dedupKey}, ${job.pace ? paceKeySql(job.pace.key) : sql`null`},
-             ${job.maxAttempts}::int, ${requestId}, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz from msg
-      on conflict (dedup_key) do nothing returning id)`);
-  });
-  const jobColumns = jobs.map((_, i) => sql`(select id from ${sql.raw(`j${i}`)}) as ${sql.raw(`"__job_${i}"`)}`);
-  const query = sql`with ${sql.join(parts, sql`, `)} select msg.*${jobColumns.length ? sql`, ${sql.join(jobColumns, sql`, `)}` : sql``} from msg`;
-
-  const [row] = await queryRows<Record<string, unknown>>(db, query);
+  const paces = new Map<string, { key: string | null; conversation: boolean; min_interval_ms: number; jitter_ms: number }>();
+  for (const job of jobs) {
+    if (!job.pace) continue;
+    const conversation = typeof job.pace.key !== "string";
+    paces.set(conversation ? "\0conversation" : (job.pace.key as string), {
+      key: conversation ? null : (job.pace.key as string),
+      conversation,
+      min_interval_ms: job.pace.minIntervalMs,
+      jitter_ms: job.pace.jitterMs,
+    });
+  }
+  const values: Record<string, unknown> = {
+    ...conversationValues(input.channelId, input.peer, input.now, input.facts ?? {}),
+    m_id: id,
+    m_at: input.now.toISOString(),
+    m_request_id: currentRequestId() ?? null,
+    m_paces: JSON.stringify([...paces.values()]),
+    m_jobs: JSON.stringify(
+      jobs.map((job) => ({
+        kind: job.kind,
+        payload: job.payload,
+        dedup_key: job.dedupKey,
+        pace_key: job.pace && typeof job.pace.key === "string" ? job.pace.key : null,
+        pace_conversation: job.pace !== undefined && typeof job.pace.key !== "string",
+        max_attempts: job.maxAttempts,
+      })),
+    ),
+  };
+  for (const [key, column] of columns) {
+    const value = input.row[key];
+    values[`m_${String(key)}`] = value === null ? null : column.mapToDriverValue(value);
+  }
+  const [row] = await statementOf(columns).rows<Record<string, unknown>>(db, values as Record<Key, unknown>);
   if (!row) return undefined;
-  const jobIds = jobs.map((_, i) => row[`__job_${i}`]).filter((v): v is string => typeof v === "string");
-  return { message: fromDriverRow(messages, row), jobIds };
+  return { message: fromDriverRow(messages, row), jobIds: jobIdsOf(row.__jobs, jobs) };
 }
