@@ -1,4 +1,4 @@
-import { getTableColumns, type SQL, type Table } from "drizzle-orm";
+import { getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema.js";
 
@@ -30,11 +30,20 @@ export async function queryRows<T extends Record<string, unknown>>(db: Db, query
  * drizzle's own queries give (camelCase keys, Dates, parsed JSON): for the few hot statements
  * written as one raw query (core/messages/insert-message.ts, core/outbox/claim.ts).
  */
-export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>): T["$inferSelect"] {
+export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ""): T["$inferSelect"] {
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[column.name];
+    const value = raw[prefix + column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return out as T["$inferSelect"];
+}
+
+/**
+ * The columns of `table` under `alias` for a hand-written select, each renamed `<prefix><name>`
+ * so two tables' rows can come back in one result (read back with fromDriverRow and the prefix).
+ */
+export function columnList<T extends Table>(table: T, alias: string, prefix: string): SQL {
+  const names = Object.values(getTableColumns(table)).map((column) => `${alias}."${column.name}" as "${prefix}${column.name}"`);
+  return sql.raw(names.join(", "));
 }

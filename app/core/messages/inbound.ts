@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
-import { channels, conversations, lineBindings, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
+import { hotStatement } from "../../db/hot-statement.js";
+import type { Db } from "../../db/index.js";
+import { channels, conversations, type MessageFile, messages, outboxJobs } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import type { IncomingFile, Peer, ProviderEvent } from "../../providers/types.js";
 import type { Channel } from "../channels.js";
@@ -197,6 +198,19 @@ interface InboundGroup {
   takes(peer: Peer): Promise<boolean>;
 }
 
+const routingStatement = hotStatement<"channel" | "portal" | "messenger">(
+  "inbound_routing",
+  (p) => sql`select exists (select 1 from line_bindings where channel_id = ${p("channel")}::uuid and active) as own_bound,
+               p.id as primary_id,
+               exists (select 1 from line_bindings where channel_id = p.id and active) as primary_bound
+        from (select 1) as one
+        left join lateral (
+          select id from channels
+          where ${p("portal")}::uuid is not null and portal_id = ${p("portal")}::uuid and messenger = ${p("messenger")}
+            and deleted_at is null and fallback_ids @> array[${p("channel")}::uuid]
+          order by created_at, id limit 1) p on true`,
+);
+
 /**
  * Where a channel's client messages go, in one round trip: whether the channel is bound to a CRM
  * line, and the group it is a fallback of, if any (the primary, core/failover.ts primaryOf:
@@ -210,18 +224,11 @@ interface InboundGroup {
  * the other, else each number's messages would land in the other's conversation.
  */
 async function inboundRouting(deps: AppDeps, channel: Channel): Promise<{ bound: boolean; group?: InboundGroup }> {
-  const [row] = await queryRows<{ own_bound: boolean; primary_id: string | null; primary_bound: boolean | null }>(
-    deps.db,
-    sql`select exists (select 1 from ${lineBindings} where channel_id = ${channel.id}::uuid and active) as own_bound,
-               p.id as primary_id,
-               exists (select 1 from ${lineBindings} where channel_id = p.id and active) as primary_bound
-        from (select 1) as one
-        left join lateral (
-          select id from ${channels}
-          where ${channel.portalId}::uuid is not null and portal_id = ${channel.portalId}::uuid and messenger = ${channel.messenger}
-            and deleted_at is null and fallback_ids @> array[${channel.id}::uuid]
-          order by created_at, id limit 1) p on true`,
-  );
+  const [row] = await routingStatement.rows<{ own_bound: boolean; primary_id: string | null; primary_bound: boolean | null }>(deps.db, {
+    channel: channel.id,
+    portal: channel.portalId,
+    messenger: channel.messenger,
+  });
   const ownBinding = row?.own_bound === true;
   if (!row?.primary_id) return { bound: ownBinding };
   const primary = { id: row.primary_id };

@@ -1,5 +1,7 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { hotStatement } from "../../db/hot-statement.js";
+import { columnList, fromDriverRow } from "../../db/index.js";
 import { channels, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import {
@@ -112,14 +114,18 @@ async function loadMessage(deps: Pick<AppDeps, "db">, id: string): Promise<Messa
   return row;
 }
 
+const messageAndChannel = hotStatement<"id">(
+  "send_job_load",
+  (p) => sql`select ${columnList(messages, "m", "")}, ${columnList(channels, "c", "c__")}
+    from messages m left join channels c on c.id = m.channel_id and c.deleted_at is null
+    where m.id = ${p("id")}::uuid`,
+);
+
 /** The message and its live channel in one query (the send job's first read). */
 async function loadMessageAndChannel(deps: Pick<AppDeps, "db">, id: string): Promise<{ message: Message; channel: Channel | null } | undefined> {
-  const [row] = await deps.db
-    .select({ message: messages, channel: channels })
-    .from(messages)
-    .leftJoin(channels, and(eq(channels.id, messages.channelId), isNull(channels.deletedAt)))
-    .where(eq(messages.id, id));
-  return row;
+  const [row] = await messageAndChannel.rows<Record<string, unknown>>(deps.db, { id });
+  if (!row) return undefined;
+  return { message: fromDriverRow(messages, row), channel: row.c__id == null ? null : fromDriverRow(channels, row, "c__") };
 }
 
 type SendDeps = ProviderDeps & Pick<AppDeps, "db" | "metrics">;

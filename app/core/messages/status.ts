@@ -1,5 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/index.js";
+import { eq, sql } from "drizzle-orm";
+import { hotStatement } from "../../db/hot-statement.js";
+import { type Db, fromDriverRow } from "../../db/index.js";
 import { type MessageStatus, messages, type StatusEntry } from "../../db/schema.js";
 
 export type Message = typeof messages.$inferSelect;
@@ -44,6 +45,20 @@ export function historyTime(message: Pick<Message, "createdAt" | "statusHistory"
   return Number.isNaN(at) || at < floor ? new Date(floor) : providerAt;
 }
 
+// every applied status appends one history entry, so the history's length versions the row
+const applyStatement = hotStatement<
+  "id" | "status" | "history" | "at" | "provider_id" | "via" | "failed" | "error_code" | "error_message" | "current_status" | "history_length"
+>(
+  "apply_status",
+  (p) => sql`update messages set status = ${p("status")}, status_history = ${p("history")}::jsonb, updated_at = ${p("at")}::timestamptz,
+      provider_message_id = coalesce(${p("provider_id")}, provider_message_id),
+      via_channel_id = coalesce(${p("via")}::uuid, via_channel_id),
+      error_code = case when ${p("failed")}::boolean then ${p("error_code")} else error_code end,
+      error_message = case when ${p("failed")}::boolean then ${p("error_message")} else error_message end
+    where id = ${p("id")}::uuid and status = ${p("current_status")} and jsonb_array_length(status_history) = ${p("history_length")}::int
+    returning *`,
+);
+
 /**
  * Applies a status to a message if it advances it; returns the updated row, or undefined when
  * it did not. Reports for one message race (read and delivered webhooks arrive together), so
@@ -57,27 +72,21 @@ export async function applyStatus(db: Db, message: Message, change: StatusChange
     const at = historyTime(current, change.at);
     const entry: StatusEntry = { status: change.status, at: at.toISOString() };
     if (change.reason) entry.reason = change.reason;
-    const [row] = await db
-      .update(messages)
-      .set({
-        status: change.status,
-        statusHistory: [...current.statusHistory, entry],
-        updatedAt: at,
-        ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}),
-        ...(change.viaChannelId ? { viaChannelId: change.viaChannelId } : {}),
-        ...(change.status === "failed"
-          ? { errorCode: change.errorCode ?? "delivery_failed", errorMessage: change.reason ?? null }
-          : {}),
-      })
-      // every applied status appends one history entry, so the history's length versions the row
-      .where(
-        and(
-          eq(messages.id, current.id),
-          eq(messages.status, current.status),
-          sql`jsonb_array_length(${messages.statusHistory}) = ${current.statusHistory.length}`,
-        ),
-      )
-      .returning();
+    const failed = change.status === "failed";
+    const [raw] = await applyStatement.rows<Record<string, unknown>>(db, {
+      id: current.id,
+      status: change.status,
+      history: JSON.stringify([...current.statusHistory, entry]),
+      at: at.toISOString(),
+      provider_id: change.providerMessageId || null,
+      via: change.viaChannelId || null,
+      failed,
+      error_code: failed ? (change.errorCode ?? "delivery_failed") : null,
+      error_message: failed ? (change.reason ?? null) : null,
+      current_status: current.status,
+      history_length: current.statusHistory.length,
+    });
+    const row = raw ? fromDriverRow(messages, raw) : undefined;
     if (row) return row;
     [current] = await db.select().from(messages).where(eq(messages.id, message.id));
   }

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { hotStatement } from "../../db/hot-statement.js";
 import { type Db, fromDriverRow, queryRows } from "../../db/index.js";
 import { outboxJobs, paceSlots } from "../../db/schema.js";
 import type { Job } from "./types.js";
@@ -15,11 +16,71 @@ export interface ClaimOptions {
  * A job is due when it is pending and its time has come, or when its holder's lease ran out.
  * `table` is how the statement names outbox_jobs (the paced claim aliases it `j`).
  */
-function dueJobs(now: Date, table = "outbox_jobs"): SQL {
-  const at = now.toISOString();
+function dueJobs(at: SQL, table = "outbox_jobs"): SQL {
   const t = sql.raw(table);
   return sql`((${t}.status = 'pending' and ${t}.run_at <= ${at}::timestamptz) or (${t}.status = 'running' and ${t}.lease_until <= ${at}::timestamptz))`;
 }
+
+/** The unpaced due jobs, oldest first, locked (SKIP LOCKED) and claimed. */
+const claimFree = hotStatement<"lease" | "lease_at" | "at" | "limit">(
+  "claim_free",
+  (p) => sql`update outbox_jobs set status = 'running', attempts = outbox_jobs.attempts + 1,
+      lease_token = ${p("lease")}::uuid, lease_until = ${p("lease_at")}::timestamptz, updated_at = ${p("at")}::timestamptz
+    where id in (
+      select id from outbox_jobs
+      where pace_key is null and ${dueJobs(p("at"))}
+      order by run_at
+      limit ${p("limit")}::int
+      for update skip locked)
+    returning *`,
+);
+
+/**
+ * Paced jobs in one statement, whatever the batch: the slots that may send now (locked, so no
+ * other claimer takes them), the oldest due job of each, the claim, and each slot's next send
+ * time and holder.
+ */
+const claimPaced = hotStatement<"lease" | "lease_at" | "at" | "limit" | "draws">(
+  "claim_paced",
+  (p) => {
+    const due = dueJobs(p("at"), "j");
+    return sql`with slots as (
+          select key, min_interval_ms, jitter_ms, next_at
+          from pace_slots
+          where next_at <= ${p("at")}::timestamptz
+            and (busy_job_id is null or busy_until <= ${p("at")}::timestamptz)
+            and exists (select 1 from outbox_jobs j where j.pace_key = pace_slots.key and ${due})
+          order by next_at
+          limit ${p("limit")}::int
+          for update of pace_slots skip locked
+        ),
+        picked as (
+          select s.key, s.min_interval_ms, s.jitter_ms, row_number() over (order by s.next_at, s.key) as n, j.id
+          from slots s
+          cross join lateral (
+            select j.id from outbox_jobs j
+            where j.pace_key = s.key and ${due}
+            -- oldest first among the due: after a hold the throttled message goes before the later ones
+            order by j.created_at, j.run_at
+            limit 1
+            for update skip locked
+          ) j
+        ),
+        taken as (
+          update outbox_jobs set status = 'running', attempts = outbox_jobs.attempts + 1,
+            lease_token = ${p("lease")}::uuid, lease_until = ${p("lease_at")}::timestamptz, updated_at = ${p("at")}::timestamptz
+          from picked where outbox_jobs.id = picked.id
+          returning outbox_jobs.*
+        ),
+        moved as (
+          update pace_slots set
+            next_at = ${p("at")}::timestamptz + make_interval(secs => (picked.min_interval_ms + round((${p("draws")}::float8[])[picked.n::int] * picked.jitter_ms)) / 1000.0),
+            busy_job_id = picked.id, busy_until = ${p("lease_at")}::timestamptz
+          from picked where pace_slots.key = picked.key and picked.id in (select id from taken)
+        )
+        select * from taken`;
+  },
+);
 
 /**
  * Claims up to `limit` due jobs for this caller, safe with any number of concurrent pumps on
@@ -34,74 +95,17 @@ function dueJobs(now: Date, table = "outbox_jobs"): SQL {
 export async function claimJobs(db: Db, opts: ClaimOptions): Promise<Job[]> {
   const { now, leaseMs, limit } = opts;
   const random = opts.random ?? Math.random;
-  const leaseUntil = new Date(now.getTime() + leaseMs);
-  const leaseToken = crypto.randomUUID();
-  const at = now.toISOString();
-  const leaseAt = leaseUntil.toISOString();
-  const dueSql = dueJobs(now, "j");
-  const claimedSet = {
-    status: "running" as const,
-    attempts: sql`${outboxJobs.attempts} + 1`,
-    leaseToken,
-    leaseUntil,
-    updatedAt: now,
-  };
+  const lease = { lease: crypto.randomUUID(), lease_at: new Date(now.getTime() + leaseMs).toISOString(), at: now.toISOString() };
 
   // Two statements, each atomic on its own (rows locked with SKIP LOCKED, then claimed): no
   // transaction around them, which would only add two round trips to every claim.
-  const free = db
-    .select({ id: outboxJobs.id })
-    .from(outboxJobs)
-    .where(and(isNull(outboxJobs.paceKey), dueJobs(now)))
-    .orderBy(asc(outboxJobs.runAt))
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  const claimed = await db.update(outboxJobs).set(claimedSet).where(inArray(outboxJobs.id, free)).returning();
+  const claimed = (await claimFree.rows<Record<string, unknown>>(db, { ...lease, limit })).map((row) => fromDriverRow(outboxJobs, row));
   if (claimed.length >= limit) return claimed;
 
-  // Paced jobs in one statement, whatever the batch: the slots that may send now (locked, so
-  // no other claimer takes them), the oldest due job of each, the claim, and each slot's next
-  // send time and holder. The jitter comes from `random`, one draw per slot in order.
+  // the jitter comes from `random`, one draw per slot in order
   const room = limit - claimed.length;
-  const draws = Array.from({ length: room }, () => random());
-  const paced = await queryRows<Record<string, unknown>>(
-    db,
-    sql`with slots as (
-          select key, min_interval_ms, jitter_ms, next_at
-          from ${paceSlots}
-          where next_at <= ${at}::timestamptz
-            and (busy_job_id is null or busy_until <= ${at}::timestamptz)
-            and exists (select 1 from ${outboxJobs} j where j.pace_key = pace_slots.key and ${dueSql})
-          order by next_at
-          limit ${room}
-          for update of pace_slots skip locked
-        ),
-        picked as (
-          select s.key, s.min_interval_ms, s.jitter_ms, row_number() over (order by s.next_at, s.key) as n, j.id
-          from slots s
-          cross join lateral (
-            select j.id from ${outboxJobs} j
-            where j.pace_key = s.key and ${dueSql}
-            -- oldest first among the due: after a hold the throttled message goes before the later ones
-            order by j.created_at, j.run_at
-            limit 1
-            for update skip locked
-          ) j
-        ),
-        taken as (
-          update ${outboxJobs} set status = 'running', attempts = outbox_jobs.attempts + 1,
-            lease_token = ${leaseToken}::uuid, lease_until = ${leaseAt}::timestamptz, updated_at = ${at}::timestamptz
-          from picked where outbox_jobs.id = picked.id
-          returning outbox_jobs.*
-        ),
-        moved as (
-          update ${paceSlots} set
-            next_at = ${at}::timestamptz + make_interval(secs => (picked.min_interval_ms + round((${`{${draws.join(",")}}`}::float8[])[picked.n::int] * picked.jitter_ms)) / 1000.0),
-            busy_job_id = picked.id, busy_until = ${leaseAt}::timestamptz
-          from picked where pace_slots.key = picked.key and picked.id in (select id from taken)
-        )
-        select * from taken`,
-  );
+  const draws = `{${Array.from({ length: room }, () => random()).join(",")}}`;
+  const paced = await claimPaced.rows<Record<string, unknown>>(db, { ...lease, limit: room, draws });
   for (const row of paced) claimed.push(fromDriverRow(outboxJobs, row));
   return claimed;
 }

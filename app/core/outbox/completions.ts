@@ -1,7 +1,21 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
-import { outboxJobs, paceSlots } from "../../db/schema.js";
+import { hotStatement } from "../../db/hot-statement.js";
+import type { Db } from "../../db/index.js";
 import type { Job } from "./types.js";
+
+const completeStatement = hotStatement<"ids" | "leases" | "at">(
+  "complete_jobs",
+  (p) => sql`with held as (select * from unnest(${p("ids")}::uuid[], ${p("leases")}::uuid[]) as h(id, lease)),
+        finished as (
+          update outbox_jobs j set status = 'done', last_error = null, lease_token = null, lease_until = null,
+            updated_at = ${p("at")}::timestamptz, finished_at = ${p("at")}::timestamptz
+          from held where j.id = held.id and j.status = 'running' and j.lease_token = held.lease
+          returning j.id, j.pace_key),
+        freed as (
+          update pace_slots s set busy_job_id = null, busy_until = null
+          from finished f where f.pace_key is not null and s.key = f.pace_key and s.busy_job_id = f.id)
+        select id from finished`,
+);
 
 /**
  * Marks several claimed jobs done in ONE statement, each only if its caller still holds its
@@ -13,19 +27,7 @@ export async function completeJobs(db: Db, jobs: readonly Job[], now: Date): Pro
   const at = now.toISOString();
   const ids = `{${jobs.map((j) => j.id).join(",")}}`;
   const leases = `{${jobs.map((j) => j.leaseToken ?? "00000000-0000-0000-0000-000000000000").join(",")}}`;
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`with held as (select * from unnest(${ids}::uuid[], ${leases}::uuid[]) as h(id, lease)),
-        finished as (
-          update ${outboxJobs} j set status = 'done', last_error = null, lease_token = null, lease_until = null,
-            updated_at = ${at}::timestamptz, finished_at = ${at}::timestamptz
-          from held where j.id = held.id and j.status = 'running' and j.lease_token = held.lease
-          returning j.id, j.pace_key),
-        freed as (
-          update ${paceSlots} s set busy_job_id = null, busy_until = null
-          from finished f where f.pace_key is not null and s.key = f.pace_key and s.busy_job_id = f.id)
-        select id from finished`,
-  );
+  const rows = await completeStatement.rows<{ id: string }>(db, { ids, leases, at });
   return new Set(rows.map((r) => r.id));
 }
 

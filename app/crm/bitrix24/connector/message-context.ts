@@ -1,7 +1,9 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Channel } from "../../../core/channels.js";
 import type { Message } from "../../../core/messages/status.js";
 import { PermanentError } from "../../../core/outbox/types.js";
+import { hotStatement } from "../../../db/hot-statement.js";
+import { columnList, fromDriverRow } from "../../../db/index.js";
 import { channels, conversations, lineBindings, messages, portals } from "../../../db/schema.js";
 import { Bitrix24Client } from "../client.js";
 import type { Bitrix24Deps } from "../oauth.js";
@@ -21,6 +23,19 @@ export interface OpenLineContext {
   target: OpenLineTarget;
 }
 
+const contextStatement = hotStatement<"id">(
+  "open_line_context",
+  (p) => sql`select ${columnList(messages, "m", "")}, ${columnList(channels, "c", "c__")}, ${columnList(lineBindings, "b", "b__")},
+        ${columnList(portals, "p", "p__")}, ${columnList(conversations, "v", "v__")}
+      from messages m
+      left join channels c on c.id = m.channel_id and c.deleted_at is null
+      left join line_bindings b on b.channel_id = c.id and b.crm = 'bitrix24' and b.active
+      left join portals p on p.id = c.portal_id
+      left join conversations v on v.id = m.conversation_id
+      where m.id = ${p("id")}::uuid
+      limit 1`,
+);
+
 /**
  * Loads a message with its channel, active Bitrix24 binding, portal and conversation.
  * Undefined when the channel is no longer bound (the job has nothing left to do). A message,
@@ -31,17 +46,13 @@ export interface OpenLineContext {
 export async function loadOpenLineContext(deps: Bitrix24Deps, messageId: string): Promise<OpenLineContext | undefined> {
   // one round trip for all five rows: every connector job starts here (the busiest is each
   // client message into the line), and five sequential reads were most of a job's database time
-  const [row] = await deps.db
-    .select({ message: messages, channel: channels, binding: lineBindings, portal: portals, conversation: conversations })
-    .from(messages)
-    .leftJoin(channels, and(eq(channels.id, messages.channelId), isNull(channels.deletedAt)))
-    .leftJoin(lineBindings, and(eq(lineBindings.channelId, channels.id), eq(lineBindings.crm, "bitrix24"), eq(lineBindings.active, true)))
-    .leftJoin(portals, eq(portals.id, channels.portalId))
-    .leftJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(eq(messages.id, messageId))
-    .limit(1);
+  const [row] = await contextStatement.rows<Record<string, unknown>>(deps.db, { id: messageId });
   if (!row) throw new PermanentError(`message ${messageId} no longer exists`, "message_removed");
-  const { message, channel, binding, portal, conversation } = row;
+  const message = fromDriverRow(messages, row);
+  const channel = row.c__id == null ? null : fromDriverRow(channels, row, "c__");
+  const binding = row.b__id == null ? null : fromDriverRow(lineBindings, row, "b__");
+  const portal = row.p__id == null ? null : fromDriverRow(portals, row, "p__");
+  const conversation = row.v__id == null ? null : fromDriverRow(conversations, row, "v__");
   if (!channel) throw new PermanentError("channel was removed", "channel_removed");
   if (!binding) {
     deps.logger.info("bitrix24: channel no longer bound, message not shown in open lines", { message: message.id, channel: channel.id });
