@@ -11,25 +11,22 @@ import { peerKey } from "./peer.js";
 import { failureText, type NoteLanguage } from "./failure-texts.js";
 import { type ExtraJob, queueOutgoing } from "./messages/outgoing.js";
 import { assertWindowOpen } from "./service-window.js";
+import { AMOCRM_NOTE_JOB, TIMELINE_NOTE_JOB, VERDICT_WAIT_MS } from "./messages/verdict-wait.js";
 import type { Message } from "./messages/status.js";
 import type { WebhookCaller } from "./webhook-tokens.js";
 
 /** Mirrors an API send into the CRM chat; the Bitrix24 side registers its handler. */
 export const MIRROR_OUTGOING_JOB = "crm.mirror_outgoing";
 
+export { AMOCRM_NOTE_JOB, TIMELINE_NOTE_JOB };
+
 /**
- * Notes a robot or API send in the Bitrix24 CRM timeline of the contacts, companies and leads
- * with the recipient's phone; the Bitrix24 side registers its handler (automation/timeline-note.ts).
+ * The CRM note job of one message, written in the message's transaction (queueOutgoing
+ * extraJobs); it waits for the provider's verdict (messages/verdict-wait.ts).
  */
-export const TIMELINE_NOTE_JOB = "b24.timeline_note";
-
-/** The same for amoCRM: a note on the contact (and its open leads) with the recipient's phone (crm/amocrm/contact-note.ts). */
-export const AMOCRM_NOTE_JOB = "amocrm.contact_note";
-
-/** The CRM note job of one message, written in the message's transaction (queueOutgoing extraJobs). */
 export function crmNoteJob(crm: "bitrix24" | "amocrm", messageId: string): ExtraJob {
   const kind = crm === "bitrix24" ? TIMELINE_NOTE_JOB : AMOCRM_NOTE_JOB;
-  return { kind, payload: { messageId }, dedupKey: `${kind}:${messageId}` };
+  return { kind, payload: { messageId }, dedupKey: `${kind}:${messageId}`, runAfterMs: VERDICT_WAIT_MS };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface MessageJob {
    * keys it to the message's conversation (`conversation:<id>`), known only inside the statement.
    */
   pace?: { key: string | { conversation: true }; minIntervalMs: number; jitterMs: number };
+  /** the job's first run this long after the message (messages/verdict-wait.ts); at once without it */
+  runAfterMs?: number;
 }
 
 export interface InsertMessageInput {
@@ -78,9 +80,10 @@ function statementOf(columns: Array<[keyof NewMessageRow, PgColumn]>) {
       jobs as (
         insert into outbox_jobs (kind, payload, dedup_key, pace_key, max_attempts, request_id, run_at, created_at, updated_at)
         select j.kind, j.payload, j.dedup_key, case when j.pace_conversation then 'conversation:' || msg.conversation_id else j.pace_key end,
-               j.max_attempts, ${p("m_request_id")}, ${p("m_at")}::timestamptz, ${p("m_at")}::timestamptz, ${p("m_at")}::timestamptz
+               j.max_attempts, ${p("m_request_id")}, ${p("m_at")}::timestamptz + j.run_after_ms * interval '1 millisecond',
+               ${p("m_at")}::timestamptz, ${p("m_at")}::timestamptz
         from msg, jsonb_to_recordset(${p("m_jobs")}::jsonb)
-          as j(kind text, payload jsonb, dedup_key text, pace_key text, pace_conversation boolean, max_attempts int)
+          as j(kind text, payload jsonb, dedup_key text, pace_key text, pace_conversation boolean, max_attempts int, run_after_ms int)
         on conflict (dedup_key) do nothing
         returning id, dedup_key)
       select msg.*, (select coalesce(json_agg(json_build_array(jobs.dedup_key, jobs.id)), '[]'::json) from jobs) as "__jobs" from msg`;
@@ -135,6 +138,7 @@ export async function insertMessageWithJobs(db: Db, input: InsertMessageInput): 
         pace_key: job.pace && typeof job.pace.key === "string" ? job.pace.key : null,
         pace_conversation: job.pace !== undefined && typeof job.pace.key !== "string",
         max_attempts: job.maxAttempts,
+        run_after_ms: job.runAfterMs ?? 0,
       })),
     ),
   };

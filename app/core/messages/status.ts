@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { hotStatement } from "../../db/hot-statement.js";
 import { type Db, fromDriverRow } from "../../db/index.js";
 import { type MessageStatus, messages, type StatusEntry } from "../../db/schema.js";
+import { verdictWaiterKeys } from "./verdict-wait.js";
 
 export type Message = typeof messages.$inferSelect;
 
@@ -47,16 +48,21 @@ export function historyTime(message: Pick<Message, "createdAt" | "statusHistory"
 
 // every applied status appends one history entry, so the history's length versions the row
 const applyStatement = hotStatement<
-  "id" | "status" | "history" | "at" | "provider_id" | "via" | "failed" | "error_code" | "error_message" | "current_status" | "history_length"
+  "id" | "status" | "history" | "at" | "provider_id" | "via" | "failed" | "error_code" | "error_message" | "current_status" | "history_length" | "waiters"
 >(
   "apply_status",
-  (p) => sql`update messages set status = ${p("status")}, status_history = ${p("history")}::jsonb, updated_at = ${p("at")}::timestamptz,
+  (p) => sql`with updated as (update messages set status = ${p("status")}, status_history = ${p("history")}::jsonb, updated_at = ${p("at")}::timestamptz,
       provider_message_id = coalesce(${p("provider_id")}, provider_message_id),
       via_channel_id = coalesce(${p("via")}::uuid, via_channel_id),
       error_code = case when ${p("failed")}::boolean then ${p("error_code")} else error_code end,
       error_message = case when ${p("failed")}::boolean then ${p("error_message")} else error_message end
     where id = ${p("id")}::uuid and status = ${p("current_status")} and jsonb_array_length(status_history) = ${p("history_length")}::int
-    returning *`,
+    returning *),
+    -- the message's note jobs wait for its verdict (verdict-wait.ts): now they may run
+    woken as (update outbox_jobs set run_at = ${p("at")}::timestamptz
+      where dedup_key = any(${p("waiters")}::text[]) and status = 'pending' and run_at > ${p("at")}::timestamptz
+        and exists (select 1 from updated))
+    select * from updated`,
 );
 
 /**
@@ -85,6 +91,7 @@ export async function applyStatus(db: Db, message: Message, change: StatusChange
       error_message: failed ? (change.reason ?? null) : null,
       current_status: current.status,
       history_length: current.statusHistory.length,
+      waiters: current.direction === "out" ? verdictWaiterKeys(current.id) : "{}",
     });
     const row = raw ? fromDriverRow(messages, raw) : undefined;
     if (row) return row;
