@@ -35,6 +35,8 @@ export const configSchema = z.object({
   /** Node on PostgreSQL: connections for HTTP requests, and the job pump's own (worker/node.ts) */
   DATABASE_POOL_SIZE: int(20, 1, 500),
   DATABASE_JOB_POOL_SIZE: int(10, 1, 500),
+  /** Node on PostgreSQL: hot statements as named prepared statements (db/hot-statement.ts); off behind a transaction-mode pooler */
+  DATABASE_PREPARED_STATEMENTS: bool(true),
   ENCRYPTION_KEY: z
     .string()
     .optional()

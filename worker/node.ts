@@ -9,6 +9,7 @@ import { MemoryMetrics } from "../app/core/metrics.js";
 import { OutboxPump } from "../app/core/outbox/pump.js";
 import { createKeyring } from "../app/core/secrets.js";
 import { type OutboundPolicy, outboundPolicy } from "../app/core/ssrf.js";
+import { useNamedStatements } from "../app/db/hot-statement.js";
 import type { Db } from "../app/db/index.js";
 import { createApp } from "../app/index.js";
 import { buildRegistry, type JobDeps } from "../app/jobs.js";
@@ -72,6 +73,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of configWarnings(config)) logger.warn(warning);
   installAsyncRequestScope();
+  useNamedStatements(config.DATABASE_PREPARED_STATEMENTS);
 
   const onConnectionError = (err: Error) => logger.warn("database connection lost", { error: err.message });
   const database = await openDatabase(

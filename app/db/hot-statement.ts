@@ -45,6 +45,16 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 let serial = 0;
+let named = true;
+
+/**
+ * DATABASE_PREPARED_STATEMENTS=false (worker/node.ts): the statements still go built once, but
+ * unnamed, for a pooler in transaction mode that cannot keep a connection's prepared statements
+ * (PgBouncer before 1.21, Supabase's port 6543). Set before the first query.
+ */
+export function useNamedStatements(on: boolean): void {
+  named = on;
+}
 
 export function hotStatement<K extends string>(base: string, build: (p: (key: K) => SQL) => SQL): HotStatement<K> {
   // unique in this process: two shapes of one statement never share a name on a connection
@@ -58,7 +68,7 @@ export function hotStatement<K extends string>(base: string, build: (p: (key: K)
       const session = db._.session as unknown as SessionLike;
       let prepared = perSession.get(session);
       if (!prepared) {
-        prepared = session.prepareQuery(query, undefined, name, false);
+        prepared = session.prepareQuery(query, undefined, named ? name : undefined, false);
         perSession.set(session, prepared);
       }
       return rowsOf<T>(await prepared.execute(values as Record<string, unknown>));
