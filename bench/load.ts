@@ -147,7 +147,8 @@ export async function main(): Promise<void> {
     console.log(
       [
         "notes: latencies are autocannon's (request written -> answer read); ratios of latencies are to the raw transaction's p50 / p99.",
-        "At a fixed rate autocannon sends each connection's share of a second back to back at the start of that second.",
+        "At a fixed rate autocannon sends each connection's share of a second back to back at the start of that second;",
+        "the end-to-end target row spreads arrivals evenly instead (one every 5 ms, bench/load/http-load.ts runPaced), its latency counted from each one's due time.",
         `The per-token limit (${WEBHOOK_API_LIMIT.limit} per ${WEBHOOK_API_LIMIT.windowMs / 1000} s) caps sendText at ${fmt.rate(ceiling)} over ${channelCount} tokens.`,
         "Per-channel pacing has no env switch: it is off through the channels' own override, set to 0 in the database.",
         "Drain = sends per second between the first and the last arrival at the fake provider.",

@@ -6,7 +6,7 @@ import { queryRows } from "../../app/db/index.js";
 import { testDeps } from "../../test/support/deps.js";
 import type { Arrivals } from "./arrivals.js";
 import { BENCH_WAPPI_PROFILE } from "./fake-provider.js";
-import { type LoadPlan, type LoadResult, runLoad } from "./http-load.js";
+import { type LoadPlan, type LoadResult, runLoad, runPaced } from "./http-load.js";
 import type { BenchChannel } from "./setup.js";
 import { ascending, percentile, sleep } from "./stats.js";
 
@@ -87,14 +87,16 @@ export function hookLoad(
   serverUrl: string,
   channels: readonly BenchChannel[],
   prefix: string,
-  plan: Pick<LoadPlan, "connections" | "seconds" | "overallRate" | "onSent">,
+  plan: Pick<LoadPlan, "connections" | "seconds" | "overallRate" | "onSent"> & { paced?: boolean },
 ): Promise<LoadResult> {
   const nextChannel = rotation(channels);
   let n = 0;
   const runId = `${process.pid.toString(16)}${Date.now().toString(16)}`.toUpperCase();
-  return runLoad({
+  const { paced, ...load } = plan;
+  const run = paced && load.overallRate ? (p: LoadPlan) => runPaced({ ...p, overallRate: load.overallRate! }) : runLoad;
+  return run({
     url: serverUrl,
-    ...plan,
+    ...load,
     next() {
       n += 1;
       const key = `${prefix}${n}`;
@@ -128,11 +130,22 @@ export interface EndToEnd {
   measured: number;
 }
 
-/** Provider webhook sent -> the fake portal's imconnector.send.messages carrying that text. */
-export async function endToEnd(db: Db, serverUrl: string, channels: readonly BenchChannel[], portal: Arrivals, seconds: number, rate: number, maxWaitMs: number): Promise<{ e2e: EndToEnd; delivery: Delivery }> {
+/**
+ * Provider webhook sent -> the fake portal's imconnector.send.messages carrying that text.
+ * `paced`: one webhook every 1000/rate ms (runPaced); otherwise autocannon's bursts, the whole
+ * second's quota at the start of each second.
+ */
+export async function endToEnd(
+  db: Db,
+  serverUrl: string,
+  channels: readonly BenchChannel[],
+  portal: Arrivals,
+  opts: { seconds: number; rate: number; maxWaitMs: number; paced: boolean },
+): Promise<{ e2e: EndToEnd; delivery: Delivery }> {
+  const { seconds, rate, maxWaitMs, paced } = opts;
   const sentAt = new Map<string, number>();
-  const prefix = "e2e-";
-  const load = await hookLoad(serverUrl, channels, prefix, { connections: 20, seconds, overallRate: rate, onSent: (key) => sentAt.set(key, performance.now()) });
+  const prefix = paced ? "e2e-" : "e2eb-";
+  const load = await hookLoad(serverUrl, channels, prefix, { connections: 20, seconds, overallRate: rate, paced, onSent: (key) => sentAt.set(key, performance.now()) });
   const delivery = await settle(db, portal, load.accepted, prefix, maxWaitMs);
   const latencies: number[] = [];
   for (const key of load.accepted) {
