@@ -84,8 +84,17 @@ export async function buildNode(root, stamp = sourceStamp(root)) {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // dependencies bundled in: importing them file by file through Node's ESM loader (drizzle,
+    // zod, hono... some 400 modules) was ~0.6 s of every start. Left outside: PGlite (it finds
+    // its .wasm and .data beside its own module), undici (loaded after the server listens) and
+    // esbuild (the build itself)
+    external: ["@electric-sql/pglite", "undici", "esbuild", "pg-native"],
+    // CommonJS dependencies (pg) call require(); an ESM bundle has none of its own
+    banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
     sourcemap: "linked",
+    // Node reads the map at every start (stack traces name the TypeScript sources): mappings
+    // only, without a copy of every source in it
+    sourcesContent: false,
     write: false,
     logLevel: "silent",
   });

@@ -19,6 +19,15 @@ export interface OpenDb {
 }
 
 /**
+ * PGlite's own start parameters with 32 MB of shared buffers instead of PostgreSQL's 128 MB:
+ * the embedded database zeroes its shared memory at every start, about 3 ms per MB here, so
+ * this takes ~300 ms off `npm start` (open on an existing folder: ~800 -> ~500 ms). Pages beyond
+ * the buffers are read back through the file system's cache; a connector's working set (recent
+ * messages, due jobs) fits in 32 MB.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"];
+
+/**
  * PostgreSQL through node-postgres (pg) when a URL is given, else PGlite embedded in `dataDir`
  * (or in memory when dataDir is "memory://", for tests).
  *
@@ -67,11 +76,11 @@ export async function openDatabase(opts: {
   const dataDir = opts.dataDir ?? "./data";
   let client: PGlite;
   if (dataDir === "memory://") {
-    client = new PGlite();
+    client = new PGlite({ startParams: PGLITE_START_PARAMS });
   } else {
     const dir = join(dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
-    client = new PGlite(dir);
+    client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
   }
   await client.waitReady;
   const db = drizzlePglite({ client, schema });
