@@ -4,6 +4,7 @@ import { type BlockReason, failoverNoteText } from "../../core/failover.js";
 import { languageOfDomain } from "../../core/failure-texts.js";
 import { enqueueJob } from "../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../core/outbox/registry.js";
+import { loadNoteContext } from "../../core/messages/note-context.js";
 import { AMOCRM_NOTE_JOB } from "../../core/webhook-send.js";
 import { AmoCrmClient } from "./client.js";
 import { findContactsByPhone, openLeadIds } from "./contact-search.js";
@@ -58,16 +59,15 @@ export function contactNoteText(message: MessageRow, channel: Pick<Channel, "mes
  * message and type, so a rerun queues nothing new. No match: nothing to note.
  */
 async function noteMessage(deps: AmoCrmDeps, messageId: string, attempt: number, maxAttempts: number): Promise<void> {
-  const message = await findMessage(deps.db, messageId);
-  if (!message) return deps.logger.info("amocrm: message gone before its contact note", { message: messageId });
+  const context = await loadNoteContext(deps.db, messageId, "amocrm");
+  if (!context) return deps.logger.info("amocrm: message gone before its contact note", { message: messageId });
+  const { message, channel, portal } = context;
   if (message.status === "queued" && attempt < Math.min(QUEUED_LOOKS, maxAttempts)) {
     throw new AmoCrmRetryableError("message_queued", "the provider has not answered yet", PROVIDER_WAIT_MS);
   }
   if (message.direction !== "out" || !/^\d{6,15}$/.test(message.peer)) {
     return deps.logger.info("amocrm: not an outgoing message to a phone, no contact note", { message: messageId });
   }
-  const channel = await findChannel(deps.db, message.channelId);
-  const portal = channel?.portalId ? await findAmoPortalById(deps.db, channel.portalId) : undefined;
   if (!channel || !portal) return deps.logger.info("amocrm: channel no longer on an amoCRM account, contact note dropped", { message: messageId });
   if (portal.status !== "active") return deps.logger.info("amocrm: account not active, contact note dropped", { message: messageId, status: portal.status });
 

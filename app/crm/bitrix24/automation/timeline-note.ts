@@ -1,12 +1,11 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { type Channel, findChannel } from "../../../core/channels.js";
+import type { Channel } from "../../../core/channels.js";
+import { loadNoteContext } from "../../../core/messages/note-context.js";
 import type { Message } from "../../../core/messages/status.js";
 import { enqueueJob } from "../../../core/outbox/enqueue.js";
 import type { JobRegistry } from "../../../core/outbox/registry.js";
 import { RetryableError } from "../../../core/outbox/types.js";
 import { TIMELINE_NOTE_JOB } from "../../../core/webhook-send.js";
-import { messages } from "../../../db/schema.js";
 import { Bitrix24Client } from "../client.js";
 import { Bitrix24Error } from "../errors.js";
 import type { Bitrix24Deps } from "../oauth.js";
@@ -87,18 +86,17 @@ export function timelineComment(message: Message, channel: Channel): string {
  * entity, keyed by message and entity, so a rerun queues nothing new. No match: nothing to do.
  */
 async function noteMessage(deps: Bitrix24Deps, messageId: string, document: TimelineDocument | undefined, attempt: number, maxAttempts: number): Promise<void> {
-  const [message] = await deps.db.select().from(messages).where(eq(messages.id, messageId));
-  if (!message) return deps.logger.info("bitrix24: message gone before its timeline note", { message: messageId });
+  const context = await loadNoteContext(deps.db, messageId, "bitrix24");
+  if (!context) return deps.logger.info("bitrix24: message gone before its timeline note", { message: messageId });
+  const { message, channel, portal } = context;
   if (message.status === "queued" && attempt < Math.min(QUEUED_LOOKS, maxAttempts)) {
     throw new RetryableError("the provider has not answered yet", PROVIDER_WAIT_MS);
   }
-  const channel = await findChannel(deps.db, message.channelId);
-  const portal = channel?.portalId ? await findPortalById(deps.db, channel.portalId) : undefined;
   if (!channel || !portal) return deps.logger.info("bitrix24: channel no longer on a portal, timeline note dropped", { message: messageId });
 
   const targets: TimelineDocument[] = document ? [document] : [];
   if (/^\d{6,15}$/.test(message.peer)) {
-    const found = await new Bitrix24Client(deps, portal.externalId).call("crm.duplicate.findbycomm", { type: "PHONE", values: phoneSearchValues(message.peer) }, duplicatesSchema);
+    const found = await new Bitrix24Client(deps, portal.externalId, { portal }).call("crm.duplicate.findbycomm", { type: "PHONE", values: phoneSearchValues(message.peer) }, duplicatesSchema);
     for (const [key, entityType] of Object.entries(ENTITY_TYPES) as Array<[keyof typeof ENTITY_TYPES, EntityType]>) {
       for (const entityId of found[key] ?? []) targets.push({ entityType, entityId });
     }
@@ -122,7 +120,7 @@ async function noteMessage(deps: Bitrix24Deps, messageId: string, document: Time
 async function postComment(deps: Bitrix24Deps, payload: CommentPayload): Promise<void> {
   const portal = await findPortalById(deps.db, payload.portalId);
   if (!portal) throw new Bitrix24Error("portal_unknown", `portal ${payload.portalId} no longer exists`);
-  await new Bitrix24Client(deps, portal.externalId).call(
+  await new Bitrix24Client(deps, portal.externalId, { portal }).call(
     "crm.timeline.comment.add",
     { fields: { ENTITY_ID: Number(payload.entityId), ENTITY_TYPE: payload.entityType, COMMENT: payload.comment } },
     z.union([z.number(), z.string()]),
