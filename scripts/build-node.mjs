@@ -1,6 +1,7 @@
 /**
  * Builds the Node entry (worker/node.ts) into dist/node.js with esbuild: one ESM file for
- * Node 20, dependencies left as imports of node_modules, a source map beside it. `npm start`
+ * Node 20 with its dependencies bundled in (all but PGlite, undici and esbuild, which stay
+ * imports of node_modules), a source map beside it. `npm start`
  * runs the build only when the sources changed since the last one (scripts/start.mjs), so a
  * fresh checkout needs nothing but `npm ci && npm start`; `npm run build` forces it.
  *
