@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import type { Db } from "./index.js";
+import { type Db, rowsOf } from "./index.js";
 
 /**
  * A statement on a hot path (the webhook API's insert, the outbox claim, the send job's reads
@@ -35,13 +35,6 @@ interface Runnable {
 }
 interface SessionLike {
   prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string | undefined, arrayMode: boolean): Runnable;
-}
-
-/** Rows from any driver's answer: node-postgres and PGlite give `{ rows }`, postgres.js an array. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  if (result && typeof result === "object" && "rows" in result && Array.isArray(result.rows)) return result.rows as T[];
-  throw new Error("unexpected result shape from the database driver");
 }
 
 let serial = 0;

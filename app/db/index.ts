@@ -17,11 +17,13 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
  * `{ rows }`; callers must not care which driver is behind the Db.
  */
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
-  const result: unknown = await db.execute(query);
+  return rowsOf<T>(await db.execute(query));
+}
+
+/** The rows of any driver's answer: postgres.js gives an array, node-postgres and PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
-  if (result && typeof result === "object" && "rows" in result && Array.isArray(result.rows)) {
-    return result.rows as T[];
-  }
+  if (result && typeof result === "object" && "rows" in result && Array.isArray(result.rows)) return result.rows as T[];
   throw new Error("unexpected result shape from the database driver");
 }
 
@@ -37,6 +39,11 @@ export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unk
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return out as T["$inferSelect"];
+}
+
+/** The row of a left-joined table read back by its prefix (columnList), or null when the join found none. */
+export function fromJoinedRow<T extends Table>(table: T, raw: Record<string, unknown>, prefix: string): T["$inferSelect"] | null {
+  return raw[`${prefix}id`] == null ? null : fromDriverRow(table, raw, prefix);
 }
 
 /**

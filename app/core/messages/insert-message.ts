@@ -45,12 +45,18 @@ export interface InsertedMessage {
 type Key = ConversationKey | "m_id" | "m_at" | "m_request_id" | "m_paces" | "m_jobs" | `m_${string}`;
 
 /** The message columns a row sets, in a fixed order: the statement's shape (a column left out takes its default). */
+const MESSAGE_COLUMNS = getTableColumns(messages) as Record<string, PgColumn>;
+
 function columnsOf(row: NewMessageRow): Array<[keyof NewMessageRow, PgColumn]> {
-  const all = getTableColumns(messages) as Record<string, PgColumn>;
   return (Object.keys(row) as Array<keyof NewMessageRow>)
-    .filter((key) => row[key] !== undefined && all[key] !== undefined)
+    .filter((key) => row[key] !== undefined && MESSAGE_COLUMNS[key] !== undefined)
     .sort()
-    .map((key) => [key, all[key]!]);
+    .map((key) => [key, MESSAGE_COLUMNS[key]!]);
+}
+
+/** A pace key as the statement takes it: a fixed key, or the message's conversation (known only inside it). */
+function paceKeyOf(pace: NonNullable<MessageJob["pace"]>): { key: string | null; conversation: boolean } {
+  return typeof pace.key === "string" ? { key: pace.key, conversation: false } : { key: null, conversation: true };
 }
 
 const statements = new HotShapes<Key>("insert_message");
@@ -116,13 +122,8 @@ export async function insertMessageWithJobs(db: Db, input: InsertMessageInput): 
   const paces = new Map<string, { key: string | null; conversation: boolean; min_interval_ms: number; jitter_ms: number }>();
   for (const job of jobs) {
     if (!job.pace) continue;
-    const conversation = typeof job.pace.key !== "string";
-    paces.set(conversation ? "\0conversation" : (job.pace.key as string), {
-      key: conversation ? null : (job.pace.key as string),
-      conversation,
-      min_interval_ms: job.pace.minIntervalMs,
-      jitter_ms: job.pace.jitterMs,
-    });
+    const slot = paceKeyOf(job.pace);
+    paces.set(slot.key ?? "\0conversation", { ...slot, min_interval_ms: job.pace.minIntervalMs, jitter_ms: job.pace.jitterMs });
   }
   const values: Record<string, unknown> = {
     ...conversationValues(input.channelId, input.peer, input.now, input.facts ?? {}),
@@ -135,8 +136,8 @@ export async function insertMessageWithJobs(db: Db, input: InsertMessageInput): 
         kind: job.kind,
         payload: job.payload,
         dedup_key: job.dedupKey,
-        pace_key: job.pace && typeof job.pace.key === "string" ? job.pace.key : null,
-        pace_conversation: job.pace !== undefined && typeof job.pace.key !== "string",
+        pace_key: job.pace ? paceKeyOf(job.pace).key : null,
+        pace_conversation: job.pace ? paceKeyOf(job.pace).conversation : false,
         max_attempts: job.maxAttempts,
         run_after_ms: job.runAfterMs ?? 0,
       })),

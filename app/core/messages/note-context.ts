@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { hotStatement } from "../../db/hot-statement.js";
-import { columnList, type Db, fromDriverRow } from "../../db/index.js";
+import { columnList, type Db, fromDriverRow, fromJoinedRow } from "../../db/index.js";
 import { channels, messages, portals } from "../../db/schema.js";
 import type { Channel } from "../channels.js";
 import type { Message } from "./status.js";
@@ -30,7 +30,7 @@ export async function loadNoteContext(
   if (!row) return undefined;
   return {
     message: fromDriverRow(messages, row),
-    channel: row.c__id == null ? null : fromDriverRow(channels, row, "c__"),
-    portal: row.p__id == null ? null : fromDriverRow(portals, row, "p__"),
+    channel: fromJoinedRow(channels, row, "c__"),
+    portal: fromJoinedRow(portals, row, "p__"),
   };
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { hotStatement } from "../../db/hot-statement.js";
-import { columnList, fromDriverRow } from "../../db/index.js";
+import { columnList, fromDriverRow, fromJoinedRow } from "../../db/index.js";
 import { channels, messages } from "../../db/schema.js";
 import type { AppDeps } from "../../deps.js";
 import {
@@ -125,7 +125,7 @@ const messageAndChannel = hotStatement<"id">(
 async function loadMessageAndChannel(deps: Pick<AppDeps, "db">, id: string): Promise<{ message: Message; channel: Channel | null } | undefined> {
   const [row] = await messageAndChannel.rows<Record<string, unknown>>(deps.db, { id });
   if (!row) return undefined;
-  return { message: fromDriverRow(messages, row), channel: row.c__id == null ? null : fromDriverRow(channels, row, "c__") };
+  return { message: fromDriverRow(messages, row), channel: fromJoinedRow(channels, row, "c__") };
 }
 
 type SendDeps = ProviderDeps & Pick<AppDeps, "db" | "metrics">;

@@ -3,7 +3,7 @@ import type { Channel } from "../../../core/channels.js";
 import type { Message } from "../../../core/messages/status.js";
 import { PermanentError } from "../../../core/outbox/types.js";
 import { hotStatement } from "../../../db/hot-statement.js";
-import { columnList, fromDriverRow } from "../../../db/index.js";
+import { columnList, fromDriverRow, fromJoinedRow } from "../../../db/index.js";
 import { channels, conversations, lineBindings, messages, portals } from "../../../db/schema.js";
 import { Bitrix24Client } from "../client.js";
 import type { Bitrix24Deps } from "../oauth.js";
@@ -49,10 +49,10 @@ export async function loadOpenLineContext(deps: Bitrix24Deps, messageId: string)
   const [row] = await contextStatement.rows<Record<string, unknown>>(deps.db, { id: messageId });
   if (!row) throw new PermanentError(`message ${messageId} no longer exists`, "message_removed");
   const message = fromDriverRow(messages, row);
-  const channel = row.c__id == null ? null : fromDriverRow(channels, row, "c__");
-  const binding = row.b__id == null ? null : fromDriverRow(lineBindings, row, "b__");
-  const portal = row.p__id == null ? null : fromDriverRow(portals, row, "p__");
-  const conversation = row.v__id == null ? null : fromDriverRow(conversations, row, "v__");
+  const channel = fromJoinedRow(channels, row, "c__");
+  const binding = fromJoinedRow(lineBindings, row, "b__");
+  const portal = fromJoinedRow(portals, row, "p__");
+  const conversation = fromJoinedRow(conversations, row, "v__");
   if (!channel) throw new PermanentError("channel was removed", "channel_removed");
   if (!binding) {
     deps.logger.info("bitrix24: channel no longer bound, message not shown in open lines", { message: message.id, channel: channel.id });
