@@ -43,6 +43,12 @@ export async function openDatabase(opts: {
   url?: string;
   dataDir?: string;
   poolSize?: number;
+  /**
+   * how long a query may go unanswered before it fails as "database unavailable": requests'
+   * pool below their callers' patience (a silent host must cost a 503, not a client timeout),
+   * the job pump's longer
+   */
+  queryTimeoutMs?: number;
   /** a pooled connection that failed between queries (the database restarted): logged, not fatal */
   onConnectionError?: (err: Error) => void;
 }): Promise<OpenDb> {
@@ -55,7 +61,7 @@ export async function openDatabase(opts: {
       // no backoff of its own: each query dials again, so recovery is immediate.
       connectionTimeoutMillis: 1_500,
       // a connection that stops answering mid-query (a dead host, no RST) fails instead of hanging
-      query_timeout: 20_000,
+      query_timeout: opts.queryTimeoutMs ?? 20_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
     });

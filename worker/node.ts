@@ -62,6 +62,13 @@ function lazyGuardedFetch(policy: OutboundPolicy): { fetch: typeof fetch; preloa
   };
 }
 
+/**
+ * A request's query that goes unanswered this long fails as database_unavailable (503): a
+ * database host that went silent mid-connection (no RST) must not hold an HTTP caller past its
+ * own timeout (providers and integrators give up after 10-15 s). The job pump keeps 20 s.
+ */
+const REQUEST_QUERY_TIMEOUT_MS = 8_000;
+
 /** Starts chatbridge on Node: config, database and migrations, job pump, HTTP server. */
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
   const dataDir = env.DATA_DIR?.trim() || "./data";
@@ -77,7 +84,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
 
   const onConnectionError = (err: Error) => logger.warn("database connection lost", { error: err.message });
   const database = await openDatabase(
-    config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, onConnectionError } : { dataDir: config.DATA_DIR },
+    config.DATABASE_URL
+      ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, queryTimeoutMs: REQUEST_QUERY_TIMEOUT_MS, onConnectionError }
+      : { dataDir: config.DATA_DIR },
   );
   // On PostgreSQL the job pump has connections of its own, so a backlog of jobs never makes
   // requests wait for a connection, nor a burst of requests starve the pump. PGlite is one
