@@ -123,7 +123,7 @@ describe.runIf(await postgresAvailable())("fault: the database's host goes silen
     ]);
     console.log(`[faults] database host silent: ${JSON.stringify(calls.map((c) => ("ms" in c ? { status: c.status, ms: c.ms } : c)))}`);
     // Recovery is not asserted here: this proxy drops what it held instead of delivering it late
-    // as TCP would, so connections caught mid-query stay stuck until the 20 s query timeout.
+    // as TCP would, so connections caught mid-query stay stuck until the query timeout (8 s for requests, 20 s for jobs).
     // Recovery after a cut is the test above.
     proxy.restore();
     const [send, health] = calls;
